@@ -1,0 +1,40 @@
+# Self-bootstrapping: every target creates .venv and installs the project on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck format schema bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/usage-gateway migrate
+	$(BIN)/usage-gateway serve
+
+test: $(STAMP) lint typecheck
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check gateway resolvers loaders tests bench
+	$(BIN)/ruff format --check gateway resolvers loaders tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix gateway resolvers loaders tests bench
+	$(BIN)/ruff format gateway resolvers loaders tests bench
+
+schema: $(STAMP)
+	$(BIN)/usage-gateway export-schema > schema.graphql
+
+demo: $(STAMP)
+	$(BIN)/usage-gateway demo
+
+clean:
+	rm -rf $(VENV) gateway.db gateway.db-wal gateway.db-shm

@@ -1,0 +1,1 @@
+"""Usage & credits gateway: GraphQL over an organization's AI usage and interview credits."""

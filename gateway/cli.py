@@ -1,0 +1,104 @@
+"""The ``usage-gateway`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+
+from gateway.auth import issue_member_token
+from gateway.clock import system_clock
+from gateway.config import ConfigurationError, Settings
+from gateway.db import Database
+from gateway.migrate import migrate
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ConfigurationError as exc:
+        sys.exit(f"usage-gateway: {exc}")
+
+
+async def _migrate(settings: Settings) -> None:
+    db = Database.from_url(settings.database_url)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    asyncio.run(_migrate(_settings()))
+    print("database is up to date")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    asyncio.run(_migrate(settings))
+    uvicorn.run(
+        "gateway.asgi:app_from_env",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    settings = _settings()
+    print(
+        issue_member_token(
+            settings,
+            org_id=args.org,
+            member_id=args.member,
+            now=system_clock(),
+            ttl=timedelta(hours=args.hours),
+        )
+    )
+
+
+def cmd_export_schema(_: argparse.Namespace) -> None:
+    from resolvers.schema import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="usage-gateway", description="GraphQL gateway for AI usage and interview credits."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host", help="interface to bind (default GATEWAY_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default GATEWAY_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default GATEWAY_WORKERS)")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    token = sub.add_parser("token", help="print a member JWT signed with GATEWAY_JWT_SECRET")
+    token.add_argument("--org", required=True, help="organization id")
+    token.add_argument("--member", required=True, help="member id")
+    token.add_argument("--hours", type=float, default=24.0, help="lifetime (default 24)")
+    token.set_defaults(func=cmd_token)
+
+    sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        func=cmd_export_schema
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

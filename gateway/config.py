@@ -1,0 +1,53 @@
+"""Settings, read from the environment (prefix ``GATEWAY_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-jwt-secret-change-me-0123456789abcdef"
+DEV_SERVICE_TOKEN = "dev-service-token"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the settings cannot run safely."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./gateway.db"
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_jwks_url: str | None = None
+    jwt_audience: str | None = None
+    service_token: str = DEV_SERVICE_TOKEN
+    redis_url: str | None = None
+    rate_limit_points: int = Field(default=50_000, ge=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    log_level: str = "info"
+    # Echo every SQL statement (debugging only).
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
+            raise ConfigurationError(
+                "GATEWAY_JWT_SECRET must be set to a secret of your own when GATEWAY_ENV=production"
+            )
+        if len(self.jwt_secret) < 32:
+            raise ConfigurationError(
+                "GATEWAY_JWT_SECRET must be at least 32 characters when GATEWAY_ENV=production"
+            )
+        if not self.service_token or self.service_token == DEV_SERVICE_TOKEN:
+            raise ConfigurationError(
+                "GATEWAY_SERVICE_TOKEN must be set to a secret of your own "
+                "when GATEWAY_ENV=production"
+            )
+        return self

@@ -1,0 +1,121 @@
+"""Engine, connections and the dialect-neutral upsert.
+
+Callers take one connection per query function or loader batch (``Database.read``) or one
+transaction per write (``Database.write``); nothing is shared between concurrent resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+_SQLITE_BEGIN = "sqlite_begin"
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy emit BEGIN itself, so writers can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY) when
+        # another writer committed meanwhile; writers begin IMMEDIATE and wait their turn.
+        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The engine plus the two ways to use it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, echo: bool = False) -> Database:
+        return cls(create_engine(url, echo=echo))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        async with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = await conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+            async with conn.begin():
+                yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def insert_for(conn: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT construct, which knows ON CONFLICT."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def upsert_add(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    add: Sequence[str],
+) -> None:
+    """Insert rows, or add their ``add`` columns to the row already under ``key``."""
+    if not rows:
+        return
+    stmt = insert_for(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + stmt.excluded[name] for name in add},
+    )
+    await conn.execute(stmt, list(rows))
+
+
+async def upsert_replace(
+    conn: AsyncConnection,
+    table: Table,
+    row: dict[str, Any],
+    *,
+    key: Sequence[str],
+) -> None:
+    """Insert a row, or overwrite the non-key columns of the row already under ``key``."""
+    stmt = insert_for(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: stmt.excluded[name] for name in row if name not in key},
+    )
+    await conn.execute(stmt, row)

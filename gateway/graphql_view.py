@@ -1,0 +1,91 @@
+"""``/graphql``: GraphiQL for browsers, GraphQL over HTTP for everyone with a credential."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from gateway.auth import AuthError
+from gateway.errors import ErrorCode
+from gateway.graphiql import graphiql_html
+from gateway.jsonresponse import JSONResponse
+from gateway.state import AppState
+from loaders import build_loaders
+from resolvers.context import Context
+from resolvers.schema import schema
+
+GRAPHQL_BODY_LIMIT = 1024 * 1024
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context; the caller is resolved before it runs."""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
+        self._state = state
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        caller = request.scope["state"]["caller"]
+        return Context(
+            caller=caller,
+            db=self._state.db,
+            clock=self._state.clock,
+            loaders=build_loaders(self._state.db, org_id=caller.org_id),
+            request_id=request.scope["state"].get("request_id", ""),
+        )
+
+
+def _wants_graphiql(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def unauthenticated(message: str) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": ErrorCode.UNAUTHENTICATED}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class GraphQLEndpoint:
+    """Authenticates, bounds the body, then hands over to the Strawberry view."""
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+        self._view = GatewayGraphQL(state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if _wants_graphiql(request):
+            await HTMLResponse(graphiql_html())(scope, receive, send)
+            return
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > GRAPHQL_BODY_LIMIT:
+            response = JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "the request body is larger than 1 MiB",
+                            "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE},
+                        }
+                    ]
+                },
+                status_code=413,
+            )
+            await response(scope, receive, send)
+            return
+        try:
+            caller = await self._state.authenticator.caller(request.headers.get("authorization"))
+        except AuthError as exc:
+            await unauthenticated(str(exc))(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self._view(scope, receive, send)

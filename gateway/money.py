@@ -1,0 +1,76 @@
+"""Fixed-scale integers for credits and money, so sums are exact on every engine.
+
+Credits are stored as whole ten-thousandths, US dollars as whole micro-dollars.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CREDIT_SCALE = 10_000
+CREDIT_PLACES = 4
+USD_SCALE = 1_000_000
+USD_PLACES = 6
+
+
+class ScaleError(ValueError):
+    """A decimal has more places than its scale can hold."""
+
+
+def _to_scaled(value: Decimal | str | int, places: int) -> int:
+    number = Decimal(value) if not isinstance(value, Decimal) else value
+    if not number.is_finite():
+        raise ScaleError("must be a finite number")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ScaleError(f"must have at most {places} decimal places")
+    return int(number.scaleb(places))
+
+
+def credits_to_int(value: Decimal | str | int) -> int:
+    """``Decimal("1.25")`` -> ``12500``; more than 4 places raises :class:`ScaleError`."""
+    return _to_scaled(value, CREDIT_PLACES)
+
+
+def usd_to_int(value: Decimal | str | int) -> int:
+    """``Decimal("3")`` -> ``3_000_000``; more than 6 places raises :class:`ScaleError`."""
+    return _to_scaled(value, USD_PLACES)
+
+
+def _from_scaled(value: int, places: int) -> Decimal:
+    number = Decimal(value).scaleb(-places)
+    # Plain notation with at least two decimals, no trailing zeros beyond that.
+    normalized = number.normalize()
+    exponent = normalized.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return number.quantize(Decimal(1).scaleb(min(-2, exponent)))
+
+
+def credits_from_int(value: int) -> Decimal:
+    """``12500`` -> ``Decimal("1.25")``."""
+    return _from_scaled(value, CREDIT_PLACES)
+
+
+def usd_from_int(value: int) -> Decimal:
+    """``1500`` -> ``Decimal("0.0015")``."""
+    return _from_scaled(value, USD_PLACES)
+
+
+def format_decimal(value: Decimal) -> str:
+    """Plain notation, at least two decimals, never an exponent: ``12.50``, ``0.0125``."""
+    normalized = value.normalize()
+    exponent = normalized.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return f"{value.quantize(Decimal(1).scaleb(min(-2, exponent))):f}"
+
+
+def call_cost_micros(
+    *, input_tokens: int, output_tokens: int, input_per_million: int, output_per_million: int
+) -> int:
+    """Cost of one call in micro-dollars, rounded half-up to a whole micro-dollar.
+
+    Prices are micro-dollars per million tokens.
+    """
+    numerator = input_tokens * input_per_million + output_tokens * output_per_million
+    return int((Decimal(numerator) / 1_000_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,1 @@
+"""All SQL of the gateway: async functions with keyword-only arguments, returning plain rows."""

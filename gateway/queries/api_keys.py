@@ -1,0 +1,56 @@
+"""Partner API keys (stored as hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.tables import api_keys
+
+
+async def insert_api_key(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    key_id: str,
+    name: str,
+    key_hash: str,
+    permissions: list[str],
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(api_keys).values(
+            org_id=org_id,
+            id=key_id,
+            name=name,
+            key_hash=key_hash,
+            permissions=" ".join(sorted(permissions)),
+            created_at=now,
+        )
+    )
+
+
+async def find_api_key(conn: AsyncConnection, *, key_hash: str) -> Row[Any] | None:
+    stmt = select(api_keys).where(api_keys.c.key_hash == key_hash)
+    return (await conn.execute(stmt)).first()
+
+
+async def revoke_api_key(conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime) -> bool:
+    stmt = (
+        update(api_keys)
+        .where(
+            api_keys.c.org_id == org_id,
+            api_keys.c.id == key_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool((await conn.execute(stmt)).rowcount)
+
+
+async def get_api_key(conn: AsyncConnection, *, org_id: str, key_id: str) -> Row[Any] | None:
+    stmt = select(api_keys).where(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
+    return (await conn.execute(stmt)).first()

@@ -1,0 +1,150 @@
+"""Writes of the ingest routes: events (duplicates skipped) and the rollups they touch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db import insert_for, upsert_add
+from gateway.tables import (
+    ai_calls,
+    ai_daily_by_member,
+    ai_daily_by_model,
+    ai_daily_by_reason,
+    ai_monthly_by_member,
+    ai_monthly_by_model,
+    ai_monthly_by_reason,
+    credit_purchases,
+    interview_events,
+)
+
+ROLLUP_SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
+
+# (table, its key columns) of each AI rollup; "day"/"month" is the time column.
+AI_ROLLUPS = {
+    "daily_by_reason": (ai_daily_by_reason, ("org_id", "day", "billing_mode", "reason")),
+    "daily_by_member": (ai_daily_by_member, ("org_id", "day", "billing_mode", "member_id")),
+    "daily_by_model": (
+        ai_daily_by_model,
+        ("org_id", "day", "billing_mode", "provider", "tier"),
+    ),
+    "monthly_by_reason": (ai_monthly_by_reason, ("org_id", "month", "billing_mode", "reason")),
+    "monthly_by_member": (
+        ai_monthly_by_member,
+        ("org_id", "month", "billing_mode", "member_id"),
+    ),
+    "monthly_by_model": (
+        ai_monthly_by_model,
+        ("org_id", "month", "billing_mode", "provider", "tier"),
+    ),
+}
+
+
+async def insert_new_ai_calls(
+    conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    """Insert the calls; returns ``(org_id, event_id)`` of those that were new."""
+    if not rows:
+        return set()
+    stmt = (
+        insert_for(conn, ai_calls)
+        .on_conflict_do_nothing(index_elements=["org_id", "event_id"])
+        .returning(ai_calls.c.org_id, ai_calls.c.event_id)
+    )
+    result = await conn.execute(stmt, list(rows))
+    return {(row.org_id, row.event_id) for row in result}
+
+
+async def add_to_ai_rollups(
+    conn: AsyncConnection, *, rollups: Mapping[str, Sequence[dict[str, Any]]]
+) -> None:
+    """Add the sums of each rollup row to the stored one (created when missing)."""
+    for name, rows in rollups.items():
+        table, key = AI_ROLLUPS[name]
+        # One lock order for every writer, so concurrent batches never deadlock.
+        ordered = sorted(rows, key=lambda row: tuple(str(row[col]) for col in key))
+        await upsert_add(conn, table, ordered, key=key, add=ROLLUP_SUMS)
+
+
+async def delete_ai_rollups(conn: AsyncConnection, *, org_id: str) -> None:
+    for table, _key in AI_ROLLUPS.values():
+        await conn.execute(table.delete().where(table.c.org_id == org_id))
+
+
+async def stream_ai_calls(conn: AsyncConnection, *, org_id: str) -> Any:
+    """Every call of an organization, streamed (for re-bucketing after a time-zone change)."""
+    stmt = select(ai_calls).where(ai_calls.c.org_id == org_id)
+    return await conn.stream(stmt.execution_options(yield_per=5_000))
+
+
+async def insert_new_interview_events(
+    conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    if not rows:
+        return set()
+    stmt = (
+        insert_for(conn, interview_events)
+        .on_conflict_do_nothing(index_elements=["org_id", "event_id"])
+        .returning(interview_events.c.org_id, interview_events.c.event_id)
+    )
+    result = await conn.execute(stmt, list(rows))
+    return {(row.org_id, row.event_id) for row in result}
+
+
+async def events_of_interviews(
+    conn: AsyncConnection, *, keys: Iterable[tuple[str, str]]
+) -> Sequence[Row[Any]]:
+    """All events of the given ``(org_id, interview_id)`` interviews, in charging order."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    stmt = (
+        select(interview_events)
+        .where(tuple_(interview_events.c.org_id, interview_events.c.interview_id).in_(wanted))
+        .order_by(
+            interview_events.c.org_id,
+            interview_events.c.interview_id,
+            interview_events.c.occurred_at,
+            interview_events.c.event_id,
+        )
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def set_interview_charges(
+    conn: AsyncConnection, *, changes: Sequence[tuple[str, str, int]]
+) -> None:
+    """Set ``charge_e4`` of events given as ``(org_id, event_id, charge_e4)``."""
+    if not changes:
+        return
+    stmt = (
+        update(interview_events)
+        .where(
+            interview_events.c.org_id == bindparam("b_org"),
+            interview_events.c.event_id == bindparam("b_event"),
+        )
+        .values(charge_e4=bindparam("b_charge"))
+    )
+    await conn.execute(
+        stmt,
+        [{"b_org": org, "b_event": event, "b_charge": charge} for org, event, charge in changes],
+    )
+
+
+async def insert_purchase(conn: AsyncConnection, *, row: dict[str, Any]) -> bool:
+    stmt = (
+        insert_for(conn, credit_purchases)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["org_id", "purchase_id"])
+    )
+    return bool((await conn.execute(stmt)).rowcount)
+
+
+async def get_purchase(conn: AsyncConnection, *, org_id: str, purchase_id: str) -> Row[Any] | None:
+    stmt = select(credit_purchases).where(
+        credit_purchases.c.org_id == org_id, credit_purchases.c.purchase_id == purchase_id
+    )
+    return (await conn.execute(stmt)).first()

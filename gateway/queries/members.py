@@ -1,0 +1,87 @@
+"""Members of organizations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db import upsert_replace
+from gateway.tables import members, role_permissions
+
+
+async def get_member_with_permissions(
+    conn: AsyncConnection, *, org_id: str, member_id: str
+) -> tuple[Row[Any] | None, frozenset[str]]:
+    """The member and the permissions of its role, in one statement."""
+    stmt = (
+        select(members, role_permissions.c.permission)
+        .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
+        .where(members.c.org_id == org_id, members.c.id == member_id)
+    )
+    rows = (await conn.execute(stmt)).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0], frozenset(row.permission for row in rows if row.permission)
+
+
+async def members_by_ids(
+    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
+) -> Sequence[Row[Any]]:
+    stmt = select(members).where(members.c.org_id == org_id, members.c.id.in_(list(ids)))
+    return (await conn.execute(stmt)).all()
+
+
+async def existing_member_ids(
+    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
+) -> set[str]:
+    """Ids among ``ids`` that name a member of the organization (removed ones included)."""
+    stmt = select(members.c.id).where(members.c.org_id == org_id, members.c.id.in_(list(ids)))
+    return set((await conn.execute(stmt)).scalars())
+
+
+async def upsert_member(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    member_id: str,
+    name: str,
+    email: str,
+    role: str,
+    now: datetime,
+) -> None:
+    await upsert_replace(
+        conn,
+        members,
+        {
+            "org_id": org_id,
+            "id": member_id,
+            "name": name,
+            "email": email,
+            "role": role,
+            "removed": False,
+            "removed_at": None,
+            "updated_at": now,
+        },
+        key=["org_id", "id"],
+    )
+
+
+async def remove_member(
+    conn: AsyncConnection, *, org_id: str, member_id: str, now: datetime
+) -> bool:
+    """Flag the member removed; their calls stay. False when there is no such member."""
+    stmt = (
+        update(members)
+        .where(members.c.org_id == org_id, members.c.id == member_id)
+        .values(
+            removed=True,
+            removed_at=now,
+            updated_at=now,
+        )
+    )
+    result = await conn.execute(stmt)
+    return bool(result.rowcount)

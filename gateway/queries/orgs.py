@@ -1,0 +1,111 @@
+"""Organizations, their plans and the permissions of roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.db import upsert_replace
+from gateway.tables import organizations, plan_versions, role_permissions
+
+
+async def get_org(conn: AsyncConnection, *, org_id: str) -> Row[Any] | None:
+    stmt = select(organizations).where(organizations.c.id == org_id)
+    return (await conn.execute(stmt)).first()
+
+
+async def upsert_org(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    name: str,
+    time_zone: str,
+    ai_mode: str,
+    ai_provider: str | None,
+    active_since: date,
+    now: datetime,
+    created_at: datetime,
+) -> None:
+    await upsert_replace(
+        conn,
+        organizations,
+        {
+            "id": org_id,
+            "name": name,
+            "time_zone": time_zone,
+            "ai_mode": ai_mode,
+            "ai_provider": ai_provider,
+            "active_since": active_since,
+            "created_at": created_at,
+            "updated_at": now,
+        },
+        key=["id"],
+    )
+
+
+async def plan_history(conn: AsyncConnection, *, org_id: str) -> Sequence[Row[Any]]:
+    stmt = (
+        select(plan_versions)
+        .where(plan_versions.c.org_id == org_id)
+        .order_by(plan_versions.c.effective_from)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def put_plan_version(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    effective_from: date,
+    credits_per_period_e4: int,
+    rollover: str,
+    rollover_cap_e4: int | None,
+    billing_anchor_day: int,
+) -> None:
+    await upsert_replace(
+        conn,
+        plan_versions,
+        {
+            "org_id": org_id,
+            "effective_from": effective_from,
+            "credits_per_period_e4": credits_per_period_e4,
+            "rollover": rollover,
+            "rollover_cap_e4": rollover_cap_e4,
+            "billing_anchor_day": billing_anchor_day,
+        },
+        key=["org_id", "effective_from"],
+    )
+
+
+async def permissions_of_role(conn: AsyncConnection, *, role: str) -> frozenset[str]:
+    stmt = select(role_permissions.c.permission).where(role_permissions.c.role == role)
+    return frozenset((await conn.execute(stmt)).scalars())
+
+
+async def orgs_by_ids(conn: AsyncConnection, *, ids: Sequence[str]) -> Sequence[Row[Any]]:
+    stmt = select(organizations).where(organizations.c.id.in_(list(ids)))
+    return (await conn.execute(stmt)).all()
+
+
+async def delete_plans_from(conn: AsyncConnection, *, org_id: str, effective_from: date) -> None:
+    """Drop plan versions not yet in force at or after ``effective_from`` (replaced by a newer)."""
+    await conn.execute(
+        plan_versions.delete().where(
+            plan_versions.c.org_id == org_id, plan_versions.c.effective_from >= effective_from
+        )
+    )
+
+
+async def plan_in_force(conn: AsyncConnection, *, org_id: str, on: date) -> Row[Any] | None:
+    """The plan version that applies on local day ``on`` (the latest one started by then)."""
+    stmt = (
+        select(plan_versions)
+        .where(plan_versions.c.org_id == org_id, plan_versions.c.effective_from <= on)
+        .order_by(plan_versions.c.effective_from.desc())
+        .limit(1)
+    )
+    return (await conn.execute(stmt)).first()

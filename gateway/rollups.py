@@ -1,0 +1,107 @@
+"""What each AI call adds to the rollups (pure), and re-bucketing after a time-zone change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.calendar import local_day, month_start
+from gateway.queries import ingest as ingest_queries
+
+
+@dataclass(frozen=True, slots=True)
+class CallFacts:
+    """The parts of a call that the rollups count."""
+
+    org_id: str
+    occurred_at: datetime
+    billing_mode: str
+    reason: str
+    member_id: str
+    provider: str
+    tier: str
+    credits_e4: int
+    cost_micros: int
+    tokens: int
+
+
+_KEYS = {
+    "reason": ("reason",),
+    "member": ("member_id",),
+    "model": ("provider", "tier"),
+}
+
+
+def ai_rollup_rows(
+    calls: Iterable[CallFacts], zones: dict[str, ZoneInfo]
+) -> dict[str, list[dict[str, Any]]]:
+    """Sum the calls into one row per key of every daily and monthly rollup."""
+    sums: dict[str, dict[tuple[Any, ...], list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0, 0, 0])
+    )
+    for call in calls:
+        day = local_day(call.occurred_at, zones[call.org_id])
+        buckets: dict[str, date] = {"daily": day, "monthly": month_start(day)}
+        for grain, bucket in buckets.items():
+            for dim, columns in _KEYS.items():
+                key = (
+                    call.org_id,
+                    bucket,
+                    call.billing_mode,
+                    *(getattr(call, col) for col in columns),
+                )
+                acc = sums[f"{grain}_by_{dim}"][key]
+                acc[0] += 1
+                acc[1] += call.credits_e4
+                acc[2] += call.cost_micros
+                acc[3] += call.tokens
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, by_key in sums.items():
+        grain, dim = name.split("_by_")
+        time_col = "day" if grain == "daily" else "month"
+        names = ("org_id", time_col, "billing_mode", *_KEYS[dim])
+        out[name] = [
+            {
+                **dict(zip(names, key, strict=True)),
+                "calls": acc[0],
+                "credits_e4": acc[1],
+                "cost_micros": acc[2],
+                "tokens": acc[3],
+            }
+            for key, acc in by_key.items()
+        ]
+    return out
+
+
+async def rebuild_ai_rollups(
+    conn: AsyncConnection, *, org_id: str, zone: ZoneInfo, models: dict[str, tuple[str, str]]
+) -> None:
+    """Recount an organization's AI rollups from its calls, in ``zone``.
+
+    ``models`` maps a model id to its ``(provider, tier)``.
+    """
+    await ingest_queries.delete_ai_rollups(conn, org_id=org_id)
+    stream = await ingest_queries.stream_ai_calls(conn, org_id=org_id)
+    async for chunk in stream.partitions(5_000):
+        facts = [
+            CallFacts(
+                org_id=row.org_id,
+                occurred_at=row.occurred_at,
+                billing_mode=row.billing_mode,
+                reason=row.reason,
+                member_id=row.member_id,
+                provider=models[row.model_id][0],
+                tier=models[row.model_id][1],
+                credits_e4=row.credits_e4,
+                cost_micros=row.cost_micros,
+                tokens=row.input_tokens + row.output_tokens,
+            )
+            for row in chunk
+        ]
+        await ingest_queries.add_to_ai_rollups(conn, rollups=ai_rollup_rows(facts, {org_id: zone}))

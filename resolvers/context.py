@@ -1,0 +1,24 @@
+"""The per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strawberry.types import Info as StrawberryInfo
+
+from gateway.auth import Caller
+from gateway.clock import Clock
+from gateway.db import Database
+from loaders import Loaders
+
+
+@dataclass
+class Context:
+    caller: Caller
+    db: Database
+    clock: Clock
+    loaders: Loaders
+    request_id: str
+
+
+Info = StrawberryInfo[Context, None]

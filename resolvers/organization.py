@@ -1,0 +1,75 @@
+"""The caller's organization."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+
+from gateway.calendar import local_day
+from gateway.queries import orgs as org_queries
+from resolvers.catalog import AiProvider
+from resolvers.context import Info
+from resolvers.errors import NotFound
+from resolvers.node import Node, encode_global_id
+from resolvers.permissions import requires
+from resolvers.plan import BillingPlan
+
+
+@strawberry.enum(description="How the organization pays for AI calls.")
+class AiBillingMode(Enum):
+    CREDITS = "CREDITS"
+    BYOK = "BYOK"
+
+
+@strawberry.type(description="The organization's AI billing set-up.")
+class AiBilling:
+    mode: AiBillingMode = strawberry.field(description="Intervy credits, or its own API key.")
+    provider: AiProvider | None = strawberry.field(description="Set when mode is BYOK.")
+
+
+@strawberry.type(description="An organization (tenant).")
+class Organization(Node):
+    name: str = strawberry.field(description="The organization's name.")
+    time_zone: str = strawberry.field(
+        description="IANA time zone; every period boundary and day bucket is computed in it."
+    )
+    ai_billing: AiBilling = strawberry.field(description="How AI calls are paid for.")
+
+    @strawberry.field(
+        description="The terms behind the Consumption page's allocation ('check your plan').",
+        extensions=[requires("consumption:view")],
+    )
+    async def plan(self, info: Info) -> BillingPlan | None:
+        caller = info.context.caller
+        async with info.context.db.read() as conn:
+            today = local_day(info.context.clock(), ZoneInfo(self.time_zone))
+            row = await org_queries.plan_in_force(conn, org_id=caller.org_id, on=today)
+        return BillingPlan.from_row(row) if row is not None else None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Organization:
+        return cls(
+            id=encode_global_id("Organization", row.id),
+            name=row.name,
+            time_zone=row.time_zone,
+            ai_billing=AiBilling(
+                mode=AiBillingMode(row.ai_mode),
+                provider=AiProvider(row.ai_provider) if row.ai_provider else None,
+            ),
+        )
+
+
+async def load_organization(info: Info, org_id: str) -> Organization | None:
+    async with info.context.db.read() as conn:
+        row = await org_queries.get_org(conn, org_id=org_id)
+    return Organization.from_row(row) if row is not None else None
+
+
+async def resolve_organization(info: Info) -> Organization:
+    org = await load_organization(info, info.context.caller.org_id)
+    if org is None:
+        raise NotFound("the organization of this credential no longer exists")
+    return org

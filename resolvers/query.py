@@ -1,0 +1,63 @@
+"""The root ``Query`` type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.catalog import AiModel
+from resolvers.context import Info
+from resolvers.members import Member, Role, Viewer
+from resolvers.node import Node, decode_global_id
+from resolvers.organization import Organization, load_organization, resolve_organization
+
+
+async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:
+    decoded = decode_global_id(str(id))
+    if decoded is None:
+        return None
+    type_name, parts = decoded
+    caller = info.context.caller
+    loaders = info.context.loaders
+    if type_name == "Organization" and parts == [caller.org_id]:
+        return await load_organization(info, caller.org_id)
+    if type_name == "Member" and len(parts) == 2 and parts[0] == caller.org_id:
+        if not caller.can("credits:view"):
+            return None
+        row = await loaders.members.load(parts[1])
+        return Member.from_row(row) if row is not None else None
+    if type_name == "AiModel" and len(parts) == 1:
+        row = await loaders.models.load(parts[0])
+        return AiModel.from_row(row) if row is not None else None
+    return None
+
+
+@strawberry.type(description="The entry points of the API.")
+class Query:
+    @strawberry.field(
+        description=(
+            "Refetch any object by its global ID. Objects of another organization, or of a "
+            "type the caller may not see, resolve to null."
+        )
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _resolve_node(info, id)
+
+    @strawberry.field(description="Who is calling, and what they may see.")
+    async def viewer(self, info: Info) -> Viewer:
+        caller = info.context.caller
+        member = None
+        if caller.member_id is not None:
+            row = await info.context.loaders.members.load(caller.member_id)
+            member = Member.from_row(row) if row is not None else None
+        return Viewer(
+            member=member,
+            api_key_name=caller.api_key_name,
+            role=Role(caller.role) if caller.role else None,
+            permissions=sorted(caller.permissions),
+        )
+
+    @strawberry.field(
+        description="The caller's organization (taken from the credential, never from an argument)."
+    )
+    async def organization(self, info: Info) -> Organization:
+        return await resolve_organization(info)

@@ -1,0 +1,114 @@
+"""Helpers shared by the tests: a movable clock, service-token calls, GraphQL calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from gateway.auth import issue_member_token
+from gateway.config import Settings
+
+SERVICE = {"Authorization": "Bearer test-service-token"}
+JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
+
+
+def test_settings(database_url: str = "sqlite+aiosqlite:///:memory:") -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        jwt_secret=JWT_SECRET,
+        service_token="test-service-token",
+        rate_limit_points=0,
+    )
+
+
+class MovableClock:
+    """A clock the test sets and moves."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def member_token(
+    org_id: str, member_id: str, *, now: datetime = NOW, ttl: timedelta = timedelta(hours=1)
+) -> str:
+    return issue_member_token(test_settings(), org_id=org_id, member_id=member_id, now=now, ttl=ttl)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    query: str,
+    *,
+    token: str,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def put_org(
+    client: httpx.AsyncClient, org_id: str, *, time_zone: str = "UTC", **extra: Any
+) -> httpx.Response:
+    body = {"name": f"Org {org_id}", "timeZone": time_zone, **extra}
+    response = await client.put(f"/v1/orgs/{org_id}", json=body, headers=SERVICE)
+    assert response.status_code in (200, 201), response.text
+    return response
+
+
+async def put_member(
+    client: httpx.AsyncClient, org_id: str, member_id: str, *, role: str = "ADMIN"
+) -> None:
+    response = await client.put(
+        f"/v1/orgs/{org_id}/members/{member_id}",
+        json={"name": f"Member {member_id}", "email": f"{member_id}@example.com", "role": role},
+        headers=SERVICE,
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def ai_call(
+    event_id: str,
+    *,
+    org_id: str = "acme",
+    member_id: str = "m1",
+    occurred_at: str = "2026-11-03T09:15:00Z",
+    reason: str = "CHAT",
+    mode: str = "CREDITS",
+    model: str = "claude-sonnet-4-5",
+    credits: str | None = "1.25",
+    input_tokens: int = 1200,
+    output_tokens: int = 300,
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "eventId": event_id,
+        "orgId": org_id,
+        "occurredAt": occurred_at,
+        "memberId": member_id,
+        "reason": reason,
+        "billingMode": mode,
+        "model": model,
+        "inputTokens": input_tokens,
+        "outputTokens": output_tokens,
+    }
+    if mode == "CREDITS" and credits is not None:
+        event["creditsCharged"] = credits
+    return event
