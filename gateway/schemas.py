@@ -122,6 +122,15 @@ Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)
 Tokens = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
+class FieldRule(ValueError):
+    """A cross-field rule broken by one field, which the error names."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.message = message
+
+
 class Body(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=False, extra="forbid", frozen=True
@@ -135,7 +144,7 @@ class AiBillingIn(Body):
     @model_validator(mode="after")
     def _provider_with_byok(self) -> AiBillingIn:
         if self.mode is AiBillingMode.BYOK and self.provider is None:
-            raise ValueError("provider is required when mode is BYOK")
+            raise FieldRule("provider", "is required when mode is BYOK")
         return self
 
 
@@ -148,9 +157,9 @@ class PlanIn(Body):
     @model_validator(mode="after")
     def _cap_with_capped(self) -> PlanIn:
         if self.rollover is RolloverRule.CAPPED and self.rollover_cap is None:
-            raise ValueError("rolloverCap is required when rollover is CAPPED")
+            raise FieldRule("rolloverCap", "is required when rollover is CAPPED")
         if self.rollover is not RolloverRule.CAPPED and self.rollover_cap is not None:
-            raise ValueError("rolloverCap is only allowed when rollover is CAPPED")
+            raise FieldRule("rolloverCap", "is only allowed when rollover is CAPPED")
         return self
 
 
@@ -202,9 +211,9 @@ class AiCallIn(Body):
     @model_validator(mode="after")
     def _credits_by_mode(self) -> AiCallIn:
         if self.billing_mode is AiBillingMode.CREDITS and self.credits_charged is None:
-            raise ValueError("creditsCharged is required on CREDITS calls")
+            raise FieldRule("creditsCharged", "is required on CREDITS calls")
         if self.billing_mode is AiBillingMode.BYOK and self.credits_charged not in (None, 0):
-            raise ValueError("creditsCharged must be absent or zero on BYOK calls")
+            raise FieldRule("creditsCharged", "must be absent or zero on BYOK calls")
         return self
 
 
@@ -222,9 +231,11 @@ class InterviewEventIn(Body):
     def _fraction_with_partial(self) -> InterviewEventIn:
         partial = self.status is InterviewStatus.PARTIALLY_COMPLETED
         if partial and self.completed_fraction is None:
-            raise ValueError("completedFraction is required when status is PARTIALLY_COMPLETED")
+            raise FieldRule("completedFraction", "is required when status is PARTIALLY_COMPLETED")
         if not partial and self.completed_fraction is not None:
-            raise ValueError("completedFraction is only allowed when status is PARTIALLY_COMPLETED")
+            raise FieldRule(
+                "completedFraction", "is only allowed when status is PARTIALLY_COMPLETED"
+            )
         return self
 
 
@@ -242,7 +253,9 @@ class ApiKeyIn(Body):
     def _known_permissions(self) -> ApiKeyIn:
         unknown = sorted(set(self.permissions) - PERMISSIONS)
         if unknown:
-            raise ValueError(f"unknown permissions {unknown}; known: {sorted(PERMISSIONS)}")
+            raise FieldRule(
+                "permissions", f"unknown permissions {unknown}; known: {sorted(PERMISSIONS)}"
+            )
         return self
 
 
@@ -259,9 +272,10 @@ def error_list(errors: list[Any], *, batch: bool = False) -> list[dict[str, Any]
             loc = loc[1:] if loc and isinstance(loc[0], int) else loc
         fields = [str(part) for part in loc if not str(part).startswith("function-")]
         message = str(err.get("msg", "is not valid")).removeprefix("Value error, ")
-        if not fields and message.split(" ", 1)[0].isidentifier():
-            # Cross-field rules word their message as "<field> ...": name that field.
-            fields = [message.split(" ", 1)[0]]
+        rule = (err.get("ctx") or {}).get("error")
+        if isinstance(rule, FieldRule):
+            fields.append(rule.field)
+            message = rule.message
         item["field"] = ".".join(fields) or None
         item["message"] = message
         out.append(item)
