@@ -21,6 +21,7 @@ from gateway.errors import ApiError
 from gateway.graphiql import ASSETS_MOUNT_PATH, assets_app
 from gateway.graphql_view import GraphQLEndpoint
 from gateway.jsonresponse import JSONResponse
+from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
 from gateway.state import AppState
 
@@ -60,6 +61,7 @@ def create_app(
         authenticator=Authenticator(settings, database, clock),
     )
     graphql = GraphQLEndpoint(state)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -74,8 +76,12 @@ def create_app(
             *v1.routes(),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
+            Route("/metrics", metrics.endpoint),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(MetricsMiddleware, metrics=metrics),
+        ],
         exception_handlers={ApiError: _api_error},
         lifespan=lifespan,
     )
