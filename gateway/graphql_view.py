@@ -10,6 +10,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from gateway.auth import AuthError
+from gateway.cursors import CursorCodec
 from gateway.errors import ErrorCode
 from gateway.graphiql import graphiql_html
 from gateway.jsonresponse import JSONResponse
@@ -27,6 +28,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self._state = state
+        self._cursors = CursorCodec(state.settings.jwt_secret)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         caller = request.scope["state"]["caller"]
@@ -36,6 +38,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             clock=self._state.clock,
             loaders=build_loaders(self._state.db, org_id=caller.org_id),
             request_id=request.scope["state"].get("request_id", ""),
+            cursors=self._cursors,
         )
 
 

@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from gateway.auth import Caller
 from gateway.clock import Clock
+from gateway.cursors import CursorCodec
 from gateway.db import Database
 from loaders import Loaders
 
@@ -19,6 +20,7 @@ class Context:
     clock: Clock
     loaders: Loaders
     request_id: str
+    cursors: CursorCodec
 
 
 Info = StrawberryInfo[Context, None]

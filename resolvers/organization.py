@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -14,8 +14,14 @@ from resolvers.catalog import AiProvider
 from resolvers.context import Info
 from resolvers.errors import NotFound
 from resolvers.node import Node, encode_global_id
+from resolvers.period import PeriodInput, PeriodPreset, period_for
 from resolvers.permissions import requires
 from resolvers.plan import BillingPlan
+
+if TYPE_CHECKING:
+    from resolvers.usage import UsagePeriod
+
+THIS_MONTH = PeriodInput(preset=PeriodPreset.THIS_MONTH)
 
 
 @strawberry.enum(description="How the organization pays for AI calls.")
@@ -32,6 +38,7 @@ class AiBilling:
 
 @strawberry.type(description="An organization (tenant).")
 class Organization(Node):
+    org_id: strawberry.Private[str]
     name: str = strawberry.field(description="The organization's name.")
     time_zone: str = strawberry.field(
         description="IANA time zone; every period boundary and day bucket is computed in it."
@@ -49,9 +56,27 @@ class Organization(Node):
             row = await org_queries.plan_in_force(conn, org_id=caller.org_id, on=today)
         return BillingPlan.from_row(row) if row is not None else None
 
+    @strawberry.field(
+        description="Settings -> Usage. Null, with a FORBIDDEN error, without the permission.",
+        extensions=[requires("credits:view")],
+    )
+    async def usage(
+        self, info: Info, period: PeriodInput = THIS_MONTH
+    ) -> Annotated[UsagePeriod, strawberry.lazy("resolvers.usage")] | None:
+        from resolvers.usage import usage_period
+
+        span = await period_for(info, period, org_id=self.org_id, time_zone=self.time_zone)
+        return usage_period(
+            span=span,
+            org_id=self.org_id,
+            mode=self.ai_billing.mode.value,
+            provider=self.ai_billing.provider.value if self.ai_billing.provider else None,
+        )
+
     @classmethod
     def from_row(cls, row: Any) -> Organization:
         return cls(
+            org_id=row.id,
             id=encode_global_id("Organization", row.id),
             name=row.name,
             time_zone=row.time_zone,

@@ -9,6 +9,7 @@ from resolvers.context import Info
 from resolvers.members import Member, Role, Viewer
 from resolvers.node import Node, decode_global_id
 from resolvers.organization import Organization, load_organization, resolve_organization
+from resolvers.usage import load_usage_call
 
 
 async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:
@@ -25,6 +26,8 @@ async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:
             return None
         row = await loaders.members.load(parts[1])
         return Member.from_row(row) if row is not None else None
+    if type_name == "UsageCall" and len(parts) == 2 and parts[0] == caller.org_id:
+        return await load_usage_call(info, parts[1])
     if type_name == "AiModel" and len(parts) == 1:
         row = await loaders.models.load(parts[0])
         return AiModel.from_row(row) if row is not None else None

@@ -13,6 +13,7 @@ from resolvers.organization import Organization
 from resolvers.permissions import RequiresPermissionDirective
 from resolvers.query import Query
 from resolvers.scalars import SCALAR_MAP
+from resolvers.usage_types import UsageCall
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -22,7 +23,7 @@ MAX_TOKENS = 2_000
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        types=[Organization, Member, AiModel],
+        types=[Organization, Member, AiModel, UsageCall],
         schema_directives=[RequiresPermissionDirective],
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

@@ -1,0 +1,22 @@
+"""Relay page info and the bounds of ``first``."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.errors import BadUserInput
+
+
+@strawberry.type(description="Where a page sits in its connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="True when more items follow.")
+    has_previous_page: bool = strawberry.field(description="True when items come before.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+
+def check_first(first: int | None, *, argument: str, default: int, maximum: int) -> int:
+    value = default if first is None else first
+    if not 1 <= value <= maximum:
+        raise BadUserInput(f"{argument} must be between 1 and {maximum}", field=argument)
+    return value
