@@ -85,3 +85,8 @@ async def remove_member(
     )
     result = await conn.execute(stmt)
     return bool(result.rowcount)
+
+
+async def members_of_org(conn: AsyncConnection, *, org_id: str) -> Sequence[Row[Any]]:
+    """Every member, removed ones included (exports resolve names from this)."""
+    return (await conn.execute(select(members).where(members.c.org_id == org_id))).all()

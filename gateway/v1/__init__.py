@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from gateway.v1 import ingest, reference
+from gateway.v1 import exports, ingest, reference
 
 
 def routes() -> list[Route]:
@@ -19,4 +19,5 @@ def routes() -> list[Route]:
         Route("/v1/ingest/ai-calls", ingest.post_ai_calls, methods=["POST"]),
         Route("/v1/ingest/interview-events", ingest.post_interview_events, methods=["POST"]),
         Route("/v1/orgs/{orgId}/credit-purchases", ingest.post_credit_purchase, methods=["POST"]),
+        Route("/v1/exports/ai-usage", exports.ai_usage_export, methods=["GET"]),
     ]

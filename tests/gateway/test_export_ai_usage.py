@@ -1,0 +1,219 @@
+"""The AI-usage export: the activity log's rows, as CSV and XLSX, for callers with credits:view."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+
+from tests.support import SERVICE, ai_call, bearer, graphql, member_token, put_member, put_org
+
+ACTIVITY = """
+query($from: Date!, $to: Date!, $after: String) {
+  organization { usage(period: {from: $from, to: $to}) { activity(first: 3, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { occurredAt reasonLabel billingMode creditsCharged totalTokens estimatedCostUsd
+                   member { name email } model { label } } }
+  } } }
+}
+"""
+
+
+async def _seed(client: httpx.AsyncClient) -> None:
+    await put_org(client, "acme", time_zone="America/New_York")
+    await put_member(client, "acme", "ann")
+    await put_member(client, "acme", "bob")
+    calls = [
+        ai_call("c1", member_id="ann", occurred_at="2026-11-02T15:00:00Z", credits="1.5"),
+        ai_call(
+            "c2",
+            member_id="bob",
+            occurred_at="2026-11-03T04:30:00Z",
+            reason="SUMMARIZE_CV",
+            credits="0.0125",
+        ),
+        ai_call(
+            "c3",
+            member_id="ann",
+            occurred_at="2026-11-03T04:30:00Z",
+            mode="BYOK",
+            credits=None,
+            model="gpt-4o-mini",
+            input_tokens=1000,
+            output_tokens=2000,
+        ),
+        ai_call(
+            "c4",
+            member_id="bob",
+            occurred_at="2026-11-10T12:00:00Z",
+            reason="GENERATE_FIELD",
+            credits="2",
+        ),
+        ai_call("c5", member_id="ann", occurred_at="2026-10-31T23:00:00Z", credits="9"),
+        ai_call("c6", member_id="ann", occurred_at="2026-11-12T06:00:00Z", credits="3"),
+    ]
+    response = await client.post("/v1/ingest/ai-calls", json=calls, headers=SERVICE)
+    assert response.status_code == 200, response.text
+    await client.delete("/v1/orgs/acme/members/bob", headers=SERVICE)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+async def _activity_rows(client: httpx.AsyncClient, token: str) -> list[list[str]]:
+    rows: list[list[str]] = []
+    after = None
+    while True:
+        body = await graphql(
+            client,
+            ACTIVITY,
+            token=token,
+            variables={"from": "2026-11-01", "to": "2026-11-11", "after": after},
+        )
+        activity = body["data"]["organization"]["usage"]["activity"]
+        for edge in activity["edges"]:
+            node = edge["node"]
+            member = node["member"] or {"name": "Unknown user", "email": None}
+            rows.append(
+                [
+                    node["occurredAt"],
+                    node["reasonLabel"],
+                    member["name"],
+                    _cell(member["email"]),
+                    node["billingMode"],
+                    _cell((node["model"] or {}).get("label")),
+                    _cell(node["creditsCharged"]),
+                    _cell(node["totalTokens"]),
+                    _cell(node["estimatedCostUsd"]),
+                ]
+            )
+        if not activity["pageInfo"]["hasNextPage"]:
+            return rows
+        after = activity["pageInfo"]["endCursor"]
+
+
+HEADER = [
+    "When",
+    "Reason",
+    "User",
+    "Email",
+    "Billing mode",
+    "Model",
+    "Credits",
+    "Tokens",
+    "Estimated cost USD",
+]
+
+
+async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) -> None:
+    await _seed(client)
+    token = member_token("acme", "ann")
+    expected = await _activity_rows(client, token)
+    # Local days 1-11 November in New York: c5 (31 Oct 19:00 local) and c6 (12 Nov) are out.
+    assert [row[0] for row in expected] == [
+        "2026-11-10T07:00:00-05:00",
+        "2026-11-02T23:30:00-05:00",
+        "2026-11-02T23:30:00-05:00",
+        "2026-11-02T10:00:00-05:00",
+    ]
+    assert expected[1][2:] == [
+        "Member ann",
+        "ann@example.com",
+        "BYOK",
+        "OpenAI GPT-4o mini",
+        "",
+        "3000",
+        "0.00135",
+    ]
+
+    response = await client.get(
+        "/v1/exports/ai-usage",
+        params={"from": "2026-11-01", "to": "2026-11-11", "format": "csv"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert (
+        'filename="ai-usage_2026-11-01_2026-11-11.csv"' in response.headers["content-disposition"]
+    )
+    table = list(csv.reader(io.StringIO(response.text)))
+    assert table[0] == HEADER
+    assert table[1:] == expected
+
+    response = await client.get(
+        "/v1/exports/ai-usage",
+        params={"from": "2026-11-01", "to": "2026-11-11", "format": "xlsx"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sheet is not None
+    values = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert values[0] == HEADER
+    assert len(values[1:]) == len(expected)
+    for got, want in zip(values[1:], expected, strict=True):
+        assert got[:6] == want[:6]
+        # Numbers are numbers in a workbook: compare their values.
+        for g, w in zip(got[6:], want[6:], strict=True):
+            assert (float(g) if g else None) == (float(w) if w else None)
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+async def test_export_needs_credits_view(client: httpx.AsyncClient) -> None:
+    await _seed(client)
+    params = {"from": "2026-11-01", "to": "2026-11-11"}
+    assert (await client.get("/v1/exports/ai-usage", params=params)).status_code == 401
+    key = await client.post(
+        "/v1/orgs/acme/api-keys",
+        json={"name": "k", "permissions": ["consumption:view"]},
+        headers=SERVICE,
+    )
+    response = await client.get(
+        "/v1/exports/ai-usage", params=params, headers=bearer(key.json()["key"])
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    key = await client.post(
+        "/v1/orgs/acme/api-keys",
+        json={"name": "k2", "permissions": ["credits:view"]},
+        headers=SERVICE,
+    )
+    response = await client.get(
+        "/v1/exports/ai-usage", params=params, headers=bearer(key.json()["key"])
+    )
+    assert response.status_code == 200
+    assert len(list(csv.reader(io.StringIO(response.text)))) == 5
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"to": "2026-11-11"}, "from"),
+        ({"from": "2026-11-01"}, "to"),
+        ({"from": "2026-13-01", "to": "2026-11-11"}, "from"),
+        ({"from": "2026-11-11", "to": "2026-11-01"}, "to"),
+        ({"from": "2025-01-01", "to": "2026-02-05"}, "to"),
+        ({"from": "2026-11-01", "to": "2026-11-11", "format": "pdf"}, "format"),
+    ],
+)
+async def test_bad_parameters_are_named(
+    client: httpx.AsyncClient, params: dict[str, str], field: str
+) -> None:
+    await _seed(client)
+    response = await client.get(
+        "/v1/exports/ai-usage", params=params, headers=bearer(member_token("acme", "ann"))
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["errors"][0]["field"] == field
