@@ -7,13 +7,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway import interviews
+from gateway.calendar import local_day
 from gateway.errors import unprocessable
+from gateway.interviews import Contribution
 from gateway.money import call_cost_micros, credits_to_int
 from gateway.queries import catalog as catalog_queries
 from gateway.queries import ingest as ingest_queries
@@ -21,7 +23,7 @@ from gateway.queries import members as member_queries
 from gateway.queries import openings as opening_queries
 from gateway.queries import orgs as org_queries
 from gateway.rollups import CallFacts, ai_rollup_rows
-from gateway.schemas import AiCallIn, InterviewEventIn, InterviewStatus
+from gateway.schemas import AiCallIn, InterviewEventIn
 
 # Events may be stamped slightly ahead of our clock; further ahead is a client bug.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
@@ -147,38 +149,6 @@ async def ingest_ai_calls(
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
 
 
-def interview_worth_e4(status: str, fraction_e2: int | None) -> int:
-    """What an event is worth in credits (ten-thousandths)."""
-    if status == InterviewStatus.COMPLETED:
-        return 10_000
-    if status == InterviewStatus.PARTIALLY_COMPLETED:
-        return (fraction_e2 or 0) * 100
-    return 0
-
-
-def interview_charges(events: Sequence[Any]) -> dict[str, int]:
-    """Charge of each event of one interview, given in ``(occurred_at, event_id)`` order.
-
-    The interview's charge is the running maximum of the events' worths; an event that raises
-    it charges the increase. An interview with a simulation event is free.
-    """
-    if any(event.status == InterviewStatus.SIMULATION for event in events):
-        return {event.event_id: 0 for event in events}
-    charges: dict[str, int] = {}
-    high = 0
-    for event in events:
-        worth = interview_worth_e4(event.status, event.completed_fraction_e2)
-        charges[event.event_id] = max(0, worth - high)
-        high = max(high, worth)
-    return charges
-
-
-def fraction_e2(value: Decimal | None) -> int | None:
-    if value is None:
-        return None
-    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 async def ingest_interview_events(
     conn: AsyncConnection, *, events: Sequence[InterviewEventIn], now: datetime
 ) -> IngestResult:
@@ -213,7 +183,7 @@ async def ingest_interview_events(
                 "candidate_id": event.candidate_id,
                 "occurred_at": event.occurred_at,
                 "status": event.status.value,
-                "completed_fraction_e2": fraction_e2(event.completed_fraction),
+                "completed_fraction_e2": interviews.fraction_e2(event.completed_fraction),
                 "charge_e4": 0,
                 "ingested_at": now,
             }
@@ -222,25 +192,53 @@ async def ingest_interview_events(
 
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
     new = await ingest_queries.insert_new_interview_events(conn, rows=rows)
-    touched = {
-        (row["org_id"], row["interview_id"])
-        for row in rows
-        if (row["org_id"], row["event_id"]) in new
-    }
-    await _recharge_interviews(conn, touched)
+    fresh = [row for row in rows if (row["org_id"], row["event_id"]) in new]
+    touched = {(row["org_id"], row["interview_id"]) for row in fresh}
+    await _recharge_interviews(conn, touched, new, zones)
+    await ingest_queries.add_day_candidates(
+        conn,
+        rows=[
+            {
+                "org_id": row["org_id"],
+                "day": local_day(row["occurred_at"], zones[row["org_id"]]),
+                "opening_id": row["opening_id"],
+                "candidate_id": row["candidate_id"],
+            }
+            for row in fresh
+        ],
+    )
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
 
 
-async def _recharge_interviews(conn: AsyncConnection, keys: set[tuple[str, str]]) -> None:
-    """Recompute the charges of every event of the touched interviews (late events included)."""
+async def _recharge_interviews(
+    conn: AsyncConnection,
+    keys: set[tuple[str, str]],
+    new: set[tuple[str, str]],
+    zones: dict[str, ZoneInfo],
+) -> None:
+    """Recompute the touched interviews (late events included) and move the rollups with them.
+
+    Each interview's rollup contribution is computed without the new events and with them;
+    the difference is added, so a late event can shift charges and firsts between days.
+    """
     by_interview: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for event in await ingest_queries.events_of_interviews(conn, keys=keys):
         by_interview[(event.org_id, event.interview_id)].append(event)
     changes: list[tuple[str, str, int]] = []
+    deltas: dict[str, Contribution] = defaultdict(dict)
     for (org_id, _interview), events in sorted(by_interview.items()):
-        charges = interview_charges(events)
+        charged = interviews.charges(events)
         for event in events:
-            charge = charges[event.event_id]
-            if charge != event.charge_e4:
-                changes.append((org_id, event.event_id, charge))
+            if charged[event.event_id] != event.charge_e4:
+                changes.append((org_id, event.event_id, charged[event.event_id]))
+        old = [e for e in events if (org_id, e.event_id) not in new]
+        diff = interviews.difference(
+            interviews.contribution(events, zones[org_id]),
+            interviews.contribution(old, zones[org_id]),
+        )
+        for key, delta in diff.items():
+            acc = deltas[org_id].setdefault(key, [0, 0, 0])
+            for i, value in enumerate(delta):
+                acc[i] += value
     await ingest_queries.set_interview_charges(conn, changes=changes)
+    await ingest_queries.add_to_interview_rollups(conn, deltas=deltas)

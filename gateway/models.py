@@ -231,3 +231,45 @@ class CreditPurchase(SQLModel, table=True):
 
 AI_ROLLUPS_DAILY = (AiDailyByReason, AiDailyByMember, AiDailyByModel)
 AI_ROLLUPS_MONTHLY = (AiMonthlyByReason, AiMonthlyByMember, AiMonthlyByModel)
+
+
+class _InterviewRollup(SQLModel):
+    """Sums shared by the interview rollups.
+
+    ``firsts`` counts interviews whose first event of the status falls in the bucket (an
+    interview with a simulation counts only under SIMULATION); ``credits_e4`` sums the
+    charges of the bucket's events of that status; ``events`` counts them.
+    """
+
+    firsts: int = Field(default=0, sa_type=BigInteger)
+    credits_e4: int = Field(default=0, sa_type=BigInteger)
+    events: int = Field(default=0, sa_type=BigInteger)
+
+
+class InterviewDaily(_InterviewRollup, table=True):
+    __tablename__ = "interview_daily"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    opening_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=32)
+
+
+class InterviewMonthly(_InterviewRollup, table=True):
+    __tablename__ = "interview_monthly"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    month: date = Field(primary_key=True)
+    opening_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(primary_key=True, max_length=32)
+
+
+class InterviewDayCandidate(SQLModel, table=True):
+    """Which candidates had an event on a local day for an opening (the export's count)."""
+
+    __tablename__ = "interview_day_candidates"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    opening_id: str = Field(primary_key=True, max_length=64)
+    candidate_id: str = Field(primary_key=True, max_length=128)

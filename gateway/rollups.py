@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.calendar import local_day, month_start
+from gateway.interviews import Contribution, contribution
 from gateway.queries import ingest as ingest_queries
 
 
@@ -105,3 +106,35 @@ async def rebuild_ai_rollups(
             for row in chunk
         ]
         await ingest_queries.add_to_ai_rollups(conn, rollups=ai_rollup_rows(facts, {org_id: zone}))
+
+
+async def rebuild_interview_rollups(conn: AsyncConnection, *, org_id: str, zone: ZoneInfo) -> None:
+    """Recount an organization's interview rollups from its events, in ``zone``."""
+    await ingest_queries.delete_interview_rollups(conn, org_id=org_id)
+    stream = await ingest_queries.stream_interview_events(conn, org_id=org_id)
+    current: list[Any] = []
+    totals: Contribution = {}
+    candidates: set[tuple[date, str, str]] = set()
+
+    def flush() -> None:
+        for key, (firsts, credits, events) in contribution(current, zone).items():
+            acc = totals.setdefault(key, [0, 0, 0])
+            acc[0] += firsts
+            acc[1] += credits
+            acc[2] += events
+
+    async for row in stream:
+        if current and current[-1].interview_id != row.interview_id:
+            flush()
+            current = []
+        current.append(row)
+        candidates.add((local_day(row.occurred_at, zone), row.opening_id, row.candidate_id))
+    flush()
+    await ingest_queries.add_to_interview_rollups(conn, deltas={org_id: totals})
+    await ingest_queries.add_day_candidates(
+        conn,
+        rows=[
+            {"org_id": org_id, "day": day, "opening_id": opening, "candidate_id": candidate}
+            for day, opening, candidate in candidates
+        ],
+    )

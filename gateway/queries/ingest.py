@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db import insert_for, upsert_add
+from gateway.interviews import Contribution
 from gateway.tables import (
     ai_calls,
     ai_daily_by_member,
@@ -18,7 +20,10 @@ from gateway.tables import (
     ai_monthly_by_model,
     ai_monthly_by_reason,
     credit_purchases,
+    interview_daily,
+    interview_day_candidates,
     interview_events,
+    interview_monthly,
 )
 
 ROLLUP_SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
@@ -148,3 +153,71 @@ async def get_purchase(conn: AsyncConnection, *, org_id: str, purchase_id: str) 
         credit_purchases.c.org_id == org_id, credit_purchases.c.purchase_id == purchase_id
     )
     return (await conn.execute(stmt)).first()
+
+
+async def add_to_interview_rollups(
+    conn: AsyncConnection, *, deltas: Mapping[str, Contribution]
+) -> None:
+    """Add ``(day, opening, status) -> [firsts, credits, events]`` deltas, daily and monthly."""
+    daily: list[dict[str, Any]] = []
+    monthly: dict[tuple[str, date, str, str], list[int]] = {}
+    for org_id, by_key in deltas.items():
+        for (day, opening_id, status), (firsts, credits, events) in by_key.items():
+            daily.append(
+                {
+                    "org_id": org_id,
+                    "day": day,
+                    "opening_id": opening_id,
+                    "status": status,
+                    "firsts": firsts,
+                    "credits_e4": credits,
+                    "events": events,
+                }
+            )
+            acc = monthly.setdefault((org_id, day.replace(day=1), opening_id, status), [0, 0, 0])
+            acc[0] += firsts
+            acc[1] += credits
+            acc[2] += events
+    sums = ("firsts", "credits_e4", "events")
+    key = ("org_id", "day", "opening_id", "status")
+    daily.sort(key=lambda row: tuple(str(row[c]) for c in key))
+    await upsert_add(conn, interview_daily, daily, key=key, add=sums)
+    rows = [
+        {
+            "org_id": org,
+            "month": month,
+            "opening_id": opening,
+            "status": status,
+            **dict(zip(sums, acc, strict=True)),
+        }
+        for (org, month, opening, status), acc in sorted(monthly.items(), key=lambda kv: str(kv[0]))
+    ]
+    await upsert_add(
+        conn, interview_monthly, rows, key=("org_id", "month", "opening_id", "status"), add=sums
+    )
+
+
+async def add_day_candidates(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = insert_for(conn, interview_day_candidates).on_conflict_do_nothing(
+        index_elements=["org_id", "day", "opening_id", "candidate_id"]
+    )
+    unique = {tuple(row.values()): row for row in rows}
+    await conn.execute(stmt, [unique[k] for k in sorted(unique, key=str)])
+
+
+async def delete_interview_rollups(conn: AsyncConnection, *, org_id: str) -> None:
+    for table in (interview_daily, interview_monthly, interview_day_candidates):
+        await conn.execute(table.delete().where(table.c.org_id == org_id))
+
+
+async def stream_interview_events(conn: AsyncConnection, *, org_id: str) -> Any:
+    """An organization's events, interview by interview in charging order."""
+    t = interview_events
+    stmt = (
+        select(t)
+        .where(t.c.org_id == org_id)
+        .order_by(t.c.interview_id, t.c.occurred_at, t.c.event_id)
+    )
+    return await conn.stream(stmt.execution_options(yield_per=5_000))

@@ -26,7 +26,7 @@ from gateway.queries import catalog as catalog_queries
 from gateway.queries import members as member_queries
 from gateway.queries import openings as opening_queries
 from gateway.queries import orgs as org_queries
-from gateway.rollups import rebuild_ai_rollups
+from gateway.rollups import rebuild_ai_rollups, rebuild_interview_rollups
 from gateway.schemas import ApiKeyIn, MemberIn, ModelIn, OpeningIn, OrganizationIn, PlanIn
 from gateway.v1.common import parse, path_id, require_service_token
 
@@ -107,6 +107,7 @@ async def put_organization(request: Request) -> Response:
         if existing is not None and existing.time_zone != body.time_zone:
             models = {m.id: (m.provider, m.tier) for m in await catalog_queries.all_models(conn)}
             await rebuild_ai_rollups(conn, org_id=org_id, zone=zone, models=models)
+            await rebuild_interview_rollups(conn, org_id=org_id, zone=zone)
         history = list(await org_queries.plan_history(conn, org_id=org_id))
     payload = {
         "id": org_id,

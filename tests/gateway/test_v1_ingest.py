@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import random
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
 
 from gateway.db import Database
-from gateway.tables import ai_calls, ai_daily_by_member, ai_daily_by_reason, ai_monthly_by_model
+from gateway.rollups import rebuild_interview_rollups
+from gateway.tables import (
+    ai_calls,
+    ai_daily_by_member,
+    ai_daily_by_reason,
+    ai_monthly_by_model,
+    interview_daily,
+)
 from gateway.tables import interview_events as events_table
 from tests.support import SERVICE, ai_call, put_member, put_org
 
@@ -214,3 +223,95 @@ async def test_interview_event_validation(client: httpx.AsyncClient, db: Databas
             "message": response.json()["error"]["errors"][0]["message"],
         }
     assert await _charges(db) == {}
+
+
+async def _interview_rollup(db: Database) -> list[tuple[Any, ...]]:
+    t = interview_daily
+    return await _rows(
+        db,
+        select(t.c.day, t.c.opening_id, t.c.status, t.c.firsts, t.c.credits_e4, t.c.events)
+        .where(t.c.org_id == "acme")
+        .order_by(t.c.day, t.c.opening_id, t.c.status),
+    )
+
+
+async def test_interview_rollups_move_with_late_events(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await _setup(client)
+    await client.put("/v1/orgs/acme/openings/o1", json={"jobTitle": "Chef"}, headers=SERVICE)
+    batch = [
+        _interview("e1", "INVITED", "2026-10-01T10:00:00Z"),
+        _interview("e2", "PARTIALLY_COMPLETED", "2026-10-02T10:00:00Z", "0.5"),
+        _interview("e3", "COMPLETED", "2026-11-02T10:00:00Z"),
+        _interview("e4", "COMPLETED", "2026-11-03T10:00:00Z"),
+    ]
+    await client.post("/v1/ingest/interview-events", json=batch, headers=SERVICE)
+    assert await _interview_rollup(db) == [
+        (date(2026, 10, 1), "o1", "INVITED", 1, 0, 1),
+        (date(2026, 10, 2), "o1", "PARTIALLY_COMPLETED", 1, 5000, 1),
+        (date(2026, 11, 2), "o1", "COMPLETED", 1, 5000, 1),
+        (date(2026, 11, 3), "o1", "COMPLETED", 0, 0, 1),
+    ]
+    # A late, earlier invitation moves the INVITED first to its day; a late completion before
+    # the partial takes the whole credit on its day.
+    late = [
+        _interview("e0", "INVITED", "2026-09-30T10:00:00Z"),
+        _interview("e1b", "COMPLETED", "2026-10-01T12:00:00Z"),
+    ]
+    await client.post("/v1/ingest/interview-events", json=late, headers=SERVICE)
+    assert await _interview_rollup(db) == [
+        (date(2026, 9, 30), "o1", "INVITED", 1, 0, 1),
+        (date(2026, 10, 1), "o1", "COMPLETED", 1, 10000, 1),
+        (date(2026, 10, 1), "o1", "INVITED", 0, 0, 1),
+        (date(2026, 10, 2), "o1", "PARTIALLY_COMPLETED", 1, 0, 1),
+        (date(2026, 11, 2), "o1", "COMPLETED", 0, 0, 1),
+        (date(2026, 11, 3), "o1", "COMPLETED", 0, 0, 1),
+    ]
+    # A simulation makes the interview free and counts it only as a simulation.
+    await client.post(
+        "/v1/ingest/interview-events",
+        json=[_interview("s", "SIMULATION", "2026-11-04T10:00:00Z")],
+        headers=SERVICE,
+    )
+    rows = await _interview_rollup(db)
+    assert sum(r[4] for r in rows) == 0
+    assert [(r[2], r[3]) for r in rows if r[3]] == [("SIMULATION", 1)]
+
+
+async def test_incremental_rollups_equal_a_rebuild(client: httpx.AsyncClient, db: Database) -> None:
+    await _setup(client, time_zone="Asia/Kolkata")
+    for opening in ("o1", "o2"):
+        await client.put(
+            f"/v1/orgs/acme/openings/{opening}", json={"jobTitle": opening}, headers=SERVICE
+        )
+    rng = random.Random(7)
+    statuses = ["INVITED", "STARTED", "PARTIALLY_COMPLETED", "COMPLETED", "SIMULATION"]
+    events = []
+    for n in range(120):
+        status = rng.choices(statuses, weights=[4, 3, 2, 3, 1])[0]
+        at = datetime(2026, 9, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(0, 80 * 24 * 60))
+        events.append(
+            {
+                **_interview(
+                    f"x{n}",
+                    status,
+                    at.isoformat(),
+                    "0.35" if status == "PARTIALLY_COMPLETED" else None,
+                    interview=f"i{rng.randrange(25)}",
+                ),
+                "openingId": rng.choice(["o1", "o2"]),
+                "candidateId": f"c{rng.randrange(10)}",
+            }
+        )
+    rng.shuffle(events)
+    for start in range(0, len(events), 17):
+        response = await client.post(
+            "/v1/ingest/interview-events", json=events[start : start + 17], headers=SERVICE
+        )
+        assert response.status_code == 200, response.text
+    incremental = await _interview_rollup(db)
+    async with db.write() as conn:
+        await rebuild_interview_rollups(conn, org_id="acme", zone=ZoneInfo("Asia/Kolkata"))
+    assert await _interview_rollup(db) == incremental
+    assert incremental

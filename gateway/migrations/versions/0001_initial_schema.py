@@ -225,6 +225,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("role", "permission"),
     )
 
+    op.create_table(
+        "interview_daily",
+        sa.Column("firsts", sa.BigInteger(), nullable=False),
+        sa.Column("credits_e4", sa.BigInteger(), nullable=False),
+        sa.Column("events", sa.BigInteger(), nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("opening_id", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("org_id", "day", "opening_id", "status"),
+    )
+    op.create_table(
+        "interview_day_candidates",
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("opening_id", sa.String(length=64), nullable=False),
+        sa.Column("candidate_id", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("org_id", "day", "opening_id", "candidate_id"),
+    )
+    op.create_table(
+        "interview_monthly",
+        sa.Column("firsts", sa.BigInteger(), nullable=False),
+        sa.Column("credits_e4", sa.BigInteger(), nullable=False),
+        sa.Column("events", sa.BigInteger(), nullable=False),
+        sa.Column("org_id", sa.String(length=64), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("opening_id", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("org_id", "month", "opening_id", "status"),
+    )
     role_permissions = sa.table(
         "role_permissions", sa.column("role", sa.String), sa.column("permission", sa.String)
     )
@@ -239,6 +269,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("interview_monthly")
+    op.drop_table("interview_day_candidates")
+    op.drop_table("interview_daily")
     op.drop_table("role_permissions")
     op.drop_table("plan_versions")
     op.drop_table("organizations")
