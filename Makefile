@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/usage-gateway migrate
+	$(BIN)/usage-gateway demo --if-empty
 	$(BIN)/usage-gateway serve
 
 test: $(STAMP) lint typecheck

@@ -69,6 +69,22 @@ def cmd_export_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
+def cmd_demo(args: argparse.Namespace) -> None:
+    from gateway.demo import load_demo
+
+    settings = _settings()
+
+    async def run() -> None:
+        db = Database.from_url(settings.database_url)
+        try:
+            await migrate(db)
+            await load_demo(db, settings=settings, only_if_empty=args.if_empty)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usage-gateway", description="GraphQL gateway for AI usage and interview credits."
@@ -82,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="fill the database with the demo dataset")
+    demo.add_argument(
+        "--if-empty", action="store_true", help="do nothing if the demo data is already there"
+    )
+    demo.set_defaults(func=cmd_demo)
 
     token = sub.add_parser("token", help="print a member JWT signed with GATEWAY_JWT_SECRET")
     token.add_argument("--org", required=True, help="organization id")

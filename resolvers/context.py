@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -11,6 +11,7 @@ from gateway.clock import Clock
 from gateway.cursors import CursorCodec
 from gateway.db import Database
 from loaders import Loaders
+from resolvers.memo import RequestMemo
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Context:
     loaders: Loaders
     request_id: str
     cursors: CursorCodec
+    memo: RequestMemo = field(default_factory=RequestMemo)
 
 
 Info = StrawberryInfo[Context, None]

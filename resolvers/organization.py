@@ -19,9 +19,12 @@ from resolvers.permissions import requires
 from resolvers.plan import BillingPlan
 
 if TYPE_CHECKING:
+    from resolvers.consumption import ConsumptionPeriod
+    from resolvers.consumption_types import OpeningConnection
     from resolvers.usage import UsagePeriod
 
 THIS_MONTH = PeriodInput(preset=PeriodPreset.THIS_MONTH)
+CURRENT_BILLING_PERIOD = PeriodInput(preset=PeriodPreset.CURRENT_BILLING_PERIOD)
 
 
 @strawberry.enum(description="How the organization pays for AI calls.")
@@ -71,7 +74,30 @@ class Organization(Node):
             org_id=self.org_id,
             mode=self.ai_billing.mode.value,
             provider=self.ai_billing.provider.value if self.ai_billing.provider else None,
+            memo=info.context.memo,
         )
+
+    @strawberry.field(
+        description="Tenant Management -> Consumption. Null, with a FORBIDDEN error, without the permission.",
+        extensions=[requires("consumption:view")],
+    )
+    async def consumption(
+        self, info: Info, period: PeriodInput = CURRENT_BILLING_PERIOD
+    ) -> Annotated[ConsumptionPeriod, strawberry.lazy("resolvers.consumption")] | None:
+        from resolvers.consumption import consumption_period
+
+        return await consumption_period(info, period, org_id=self.org_id, time_zone=self.time_zone)
+
+    @strawberry.field(
+        description="The organization's job openings, most interview credits of the current billing period first.",
+        extensions=[requires("consumption:view")],
+    )
+    async def openings(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> Annotated[OpeningConnection, strawberry.lazy("resolvers.consumption_types")] | None:
+        from resolvers.consumption import openings_connection
+
+        return await openings_connection(info, time_zone=self.time_zone, first=first, after=after)
 
     @classmethod
     def from_row(cls, row: Any) -> Organization:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.catalog import AiModel
+from resolvers.consumption import credit_plan
+from resolvers.consumption_types import CreditPlan, Opening
 from resolvers.context import Info
 from resolvers.members import Member, Role, Viewer
 from resolvers.node import Node, decode_global_id
@@ -28,6 +30,11 @@ async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:
         return Member.from_row(row) if row is not None else None
     if type_name == "UsageCall" and len(parts) == 2 and parts[0] == caller.org_id:
         return await load_usage_call(info, parts[1])
+    if type_name == "Opening" and len(parts) == 2 and parts[0] == caller.org_id:
+        if not caller.can("consumption:view"):
+            return None
+        row = await loaders.openings.load(parts[1])
+        return Opening.from_row(row) if row is not None else None
     if type_name == "AiModel" and len(parts) == 1:
         row = await loaders.models.load(parts[0])
         return AiModel.from_row(row) if row is not None else None
@@ -64,3 +71,15 @@ class Query:
     )
     async def organization(self, info: Info) -> Organization:
         return await resolve_organization(info)
+
+    @strawberry.field(
+        description="The forecasting example of the Consumption page: roles x candidates x completion, plus a safety buffer."
+    )
+    def plan_interview_credits(
+        self,
+        roles_per_month: int,
+        candidates_per_role: int,
+        completion_rate: float = 1.0,
+        buffer: float = 0.2,
+    ) -> CreditPlan:
+        return credit_plan(roles_per_month, candidates_per_role, completion_rate, buffer)

@@ -7,6 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.catalog import AiModel
+from resolvers.consumption_types import Opening
 from resolvers.extensions import ErrorCodes
 from resolvers.members import Member
 from resolvers.organization import Organization
@@ -23,7 +24,7 @@ MAX_TOKENS = 2_000
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        types=[Organization, Member, AiModel, UsageCall],
+        types=[Organization, Member, AiModel, UsageCall, Opening],
         schema_directives=[RequiresPermissionDirective],
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from gateway.usage import buckets, ordered, relative, trend, user_rows
 from resolvers.catalog import AiProvider
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
+from resolvers.memo import RequestMemo
 from resolvers.pagination import PageInfo, check_first
 from resolvers.period import Granularity, PeriodPreset
 from resolvers.usage_types import (
@@ -47,19 +47,6 @@ DASHBOARDS = {
     "OPENAI": "https://platform.openai.com/usage",
 }
 DASHBOARD_NAMES = {"ANTHROPIC": "Anthropic Console", "OPENAI": "OpenAI Platform"}
-
-
-class _Memo:
-    """Per-request results shared by the fields of one period (one statement each)."""
-
-    def __init__(self) -> None:
-        self._tasks: dict[str, asyncio.Task[Any]] = {}
-
-    async def get(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
-        if key not in self._tasks:
-            self._tasks[key] = asyncio.ensure_future(make())
-        result: T = await self._tasks[key]
-        return result
 
 
 @strawberry.type(description="The Usage page's summary tile.")
@@ -87,7 +74,7 @@ class UsagePeriod:
     org_id: strawberry.Private[str]
     mode: strawberry.Private[str]
     provider: strawberry.Private[str | None]
-    memo: strawberry.Private[_Memo]
+    memo: strawberry.Private[RequestMemo]
 
     @strawberry.field(description="The preset asked for; null for a custom range.")
     def preset(self) -> PeriodPreset | None:
@@ -332,8 +319,10 @@ class UsagePeriod:
         return previous
 
 
-def usage_period(*, span: Period, org_id: str, mode: str, provider: str | None) -> UsagePeriod:
-    return UsagePeriod(span=span, org_id=org_id, mode=mode, provider=provider, memo=_Memo())
+def usage_period(
+    *, span: Period, org_id: str, mode: str, provider: str | None, memo: RequestMemo
+) -> UsagePeriod:
+    return UsagePeriod(span=span, org_id=org_id, mode=mode, provider=provider, memo=memo)
 
 
 async def load_usage_call(info: Info, event_id: str) -> UsageCall | None:

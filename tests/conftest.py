@@ -20,7 +20,7 @@ from gateway.app import create_app
 from gateway.catalog import ensure_default_catalog
 from gateway.db import Database
 from gateway.migrate import migrate
-from tests.support import NOW, MovableClock, test_settings
+from tests.support import NOW, MovableClock, make_settings
 
 T = TypeVar("T")
 PG_SERVER = os.environ.get("GATEWAY_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
@@ -123,7 +123,7 @@ def clock() -> MovableClock:
 
 @pytest.fixture
 def app(db: Database, clock: MovableClock) -> Starlette:
-    return create_app(test_settings(), db=db, clock=clock)
+    return create_app(make_settings(), db=db, clock=clock)
 
 
 @pytest.fixture

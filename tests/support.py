@@ -14,7 +14,7 @@ SERVICE = {"Authorization": "Bearer test-service-token"}
 JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
 
 
-def test_settings(database_url: str = "sqlite+aiosqlite:///:memory:") -> Settings:
+def make_settings(database_url: str = "sqlite+aiosqlite:///:memory:") -> Settings:
     return Settings(
         env="test",
         database_url=database_url,
@@ -43,7 +43,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def member_token(
     org_id: str, member_id: str, *, now: datetime = NOW, ttl: timedelta = timedelta(hours=1)
 ) -> str:
-    return issue_member_token(test_settings(), org_id=org_id, member_id=member_id, now=now, ttl=ttl)
+    return issue_member_token(make_settings(), org_id=org_id, member_id=member_id, now=now, ttl=ttl)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from gateway.app import create_app
 from gateway.db import Database
-from tests.support import NOW, MovableClock, bearer, put_member, put_org, test_settings
+from tests.support import NOW, MovableClock, bearer, make_settings, put_member, put_org
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -50,7 +50,7 @@ def _rs256(key: rsa.RSAPrivateKey, kid: str = "k1") -> str:
 
 
 async def test_rs256_tokens_from_a_jwks_url(db: Database, jwks_url: str) -> None:
-    settings = test_settings().model_copy(update={"jwt_jwks_url": jwks_url})
+    settings = make_settings().model_copy(update={"jwt_jwks_url": jwks_url})
     app = create_app(settings, db=db, clock=MovableClock(NOW))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"

@@ -1,0 +1,219 @@
+"""Reads behind Tenant Management → Consumption: interview rollups, purchases, openings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, exists, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.periods import month_and_day_spans
+from gateway.tables import (
+    credit_purchases,
+    interview_daily,
+    interview_day_candidates,
+    interview_events,
+    interview_monthly,
+    openings,
+)
+
+SUMS = ("firsts", "credits_e4", "events")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusTotals:
+    key: tuple[Any, ...]
+    firsts: int
+    credits_e4: int
+    events: int
+
+
+def _union(dims: Sequence[str], *, org_id: str, first: date, end: date) -> Select[Any] | None:
+    months, day_ranges = month_and_day_spans(first, end)
+    d, m = interview_daily, interview_monthly
+    parts: list[Select[Any]] = []
+    if day_ranges:
+        in_days = or_(*(and_(d.c.day >= a, d.c.day < b) for a, b in day_ranges))
+        parts.append(
+            select(*(d.c[x] for x in dims), *(d.c[s] for s in SUMS)).where(
+                d.c.org_id == org_id, in_days
+            )
+        )
+    if months:
+        parts.append(
+            select(*(m.c[x] for x in dims), *(m.c[s] for s in SUMS)).where(
+                m.c.org_id == org_id, m.c.month.in_(months)
+            )
+        )
+    if not parts:
+        return None
+    rows = union_all(*parts).subquery()
+    return select(
+        *(rows.c[x] for x in dims), *(func.sum(rows.c[s]).label(s) for s in SUMS)
+    ).group_by(*(rows.c[x] for x in dims))
+
+
+async def _totals(
+    conn: AsyncConnection, dims: Sequence[str], *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    stmt = _union(dims, org_id=org_id, first=first, end=end)
+    if stmt is None:
+        return []
+    return [
+        StatusTotals(
+            key=tuple(row[: len(dims)]),
+            firsts=int(row.firsts),
+            credits_e4=int(row.credits_e4),
+            events=int(row.events),
+        )
+        for row in (await conn.execute(stmt)).all()
+    ]
+
+
+async def totals_by_status(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(status,)`` over local days ``[first, end)``."""
+    return await _totals(conn, ("status",), org_id=org_id, first=first, end=end)
+
+
+async def totals_by_opening(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(opening_id, status)``."""
+    return await _totals(conn, ("opening_id", "status"), org_id=org_id, first=first, end=end)
+
+
+async def totals_by_day(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(day, status)``, from the daily rollup."""
+    d = interview_daily
+    stmt = (
+        select(d.c.day, d.c.status, *(func.sum(d.c[s]).label(s) for s in SUMS))
+        .where(d.c.org_id == org_id, d.c.day >= first, d.c.day < end)
+        .group_by(d.c.day, d.c.status)
+    )
+    return [
+        StatusTotals(
+            key=(row.day, row.status),
+            firsts=int(row.firsts),
+            credits_e4=int(row.credits_e4),
+            events=int(row.events),
+        )
+        for row in (await conn.execute(stmt)).all()
+    ]
+
+
+async def credits_per_day(conn: AsyncConnection, *, org_id: str, end: date) -> dict[date, int]:
+    """Credits used on every local day before ``end`` (the balance walks all periods)."""
+    d = interview_daily
+    stmt = (
+        select(d.c.day, func.sum(d.c.credits_e4).label("credits"))
+        .where(d.c.org_id == org_id, d.c.day < end)
+        .group_by(d.c.day)
+    )
+    return {row.day: int(row.credits) for row in (await conn.execute(stmt)).all() if row.credits}
+
+
+async def purchases(conn: AsyncConnection, *, org_id: str) -> Sequence[Row[Any, Any]]:
+    stmt = select(credit_purchases.c.occurred_at, credit_purchases.c.credits_e4).where(
+        credit_purchases.c.org_id == org_id
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def interviews_completed_or_partial(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime,
+    end: datetime,
+    opening_id: str | None = None,
+) -> int:
+    """Distinct interviews with a COMPLETED or PARTIALLY_COMPLETED event in ``[start, end)``.
+
+    Simulated interviews never count. A distinct count over any range cannot be summed from
+    day buckets, so this one reads the events (an indexed range scan).
+    """
+    e = interview_events
+    sim = e.alias("sim")
+    stmt = select(func.count(func.distinct(e.c.interview_id))).where(
+        e.c.org_id == org_id,
+        e.c.occurred_at >= start,
+        e.c.occurred_at < end,
+        e.c.status.in_(("COMPLETED", "PARTIALLY_COMPLETED")),
+        ~exists().where(
+            sim.c.org_id == e.c.org_id,
+            sim.c.interview_id == e.c.interview_id,
+            sim.c.status == "SIMULATION",
+        ),
+    )
+    if opening_id is not None:
+        stmt = stmt.where(e.c.opening_id == opening_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def openings_by_ids(
+    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
+) -> Sequence[Row[Any]]:
+    stmt = select(openings).where(openings.c.org_id == org_id, openings.c.id.in_(list(ids)))
+    return (await conn.execute(stmt)).all()
+
+
+async def all_openings(conn: AsyncConnection, *, org_id: str) -> Sequence[Row[Any]]:
+    return (await conn.execute(select(openings).where(openings.c.org_id == org_id))).all()
+
+
+async def export_rows(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    first: date,
+    end: date,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> Sequence[Row[Any, Any, Any, Any, Any]]:
+    """Rows ``(day, opening_id, status, firsts, credits_e4)`` in (day, opening) order, keyset."""
+    d = interview_daily
+    wanted = select(d.c.day, d.c.opening_id).where(
+        d.c.org_id == org_id, d.c.day >= first, d.c.day < end
+    )
+    if after is not None:
+        wanted = wanted.where(
+            or_(d.c.day > after[0], and_(d.c.day == after[0], d.c.opening_id > after[1]))
+        )
+    keys = wanted.distinct().order_by(d.c.day, d.c.opening_id).limit(limit).subquery()
+    stmt = (
+        select(d.c.day, d.c.opening_id, d.c.status, d.c.firsts, d.c.credits_e4)
+        .join(keys, and_(keys.c.day == d.c.day, keys.c.opening_id == d.c.opening_id))
+        .where(d.c.org_id == org_id)
+        .order_by(d.c.day, d.c.opening_id, d.c.status)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def candidate_counts(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> dict[tuple[date, str], int]:
+    c = interview_day_candidates
+    stmt = (
+        select(c.c.day, c.c.opening_id, func.count().label("n"))
+        .where(c.c.org_id == org_id, c.c.day >= first, c.c.day < end)
+        .group_by(c.c.day, c.c.opening_id)
+    )
+    return {(row.day, row.opening_id): int(row.n) for row in (await conn.execute(stmt)).all()}
+
+
+async def credits_between(
+    conn: AsyncConnection, *, org_id: str, start: datetime, end: datetime
+) -> int:
+    """Charges of the raw events in ``[start, end)``: one indexed range scan, for a partial day."""
+    e = interview_events
+    stmt = select(func.coalesce(func.sum(e.c.charge_e4), 0)).where(
+        e.c.org_id == org_id, e.c.occurred_at >= start, e.c.occurred_at < end
+    )
+    return int((await conn.execute(stmt)).scalar_one())
