@@ -7,7 +7,7 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import anyio
@@ -18,6 +18,7 @@ from gateway.db import Database
 from gateway.money import credits_from_int, format_decimal, usd_from_int
 from gateway.periods import Period
 from gateway.queries import catalog as catalog_queries
+from gateway.queries import consumption as consumption_queries
 from gateway.queries import members as member_queries
 from gateway.queries import usage as usage_queries
 from gateway.usage import REASON_LABELS, UNKNOWN_USER
@@ -134,3 +135,66 @@ async def xlsx_stream(
                 yield chunk
     finally:
         os.unlink(path)
+
+
+CONSUMPTION_COLUMNS = (
+    "Date",
+    "Job title",
+    "Candidate count",
+    "Credits used",
+    "Invited",
+    "Started",
+    "Partially completed",
+    "Completed",
+    "Simulation",
+)
+_STATUS_COLUMN = {
+    "INVITED": 1,
+    "STARTED": 2,
+    "PARTIALLY_COMPLETED": 3,
+    "COMPLETED": 4,
+    "SIMULATION": 5,
+}
+
+
+async def consumption_rows(
+    db: Database, *, org_id: str, period: Period, page_size: int = PAGE_SIZE
+) -> AsyncIterator[list[Cell]]:
+    """One row per local day and opening that had events, by date then opening id."""
+    async with db.read() as conn:
+        titles = {
+            o.id: o.job_title for o in await consumption_queries.all_openings(conn, org_id=org_id)
+        }
+    after: tuple[date, str] | None = None
+    while True:
+        async with db.read() as conn:
+            page = await consumption_queries.export_rows(
+                conn,
+                org_id=org_id,
+                first=period.first_day,
+                end=period.end_day,
+                after=after,
+                limit=page_size,
+            )
+            if not page:
+                return
+            candidates = await consumption_queries.candidate_counts(
+                conn, org_id=org_id, first=page[0].day, end=page[-1].day + timedelta(days=1)
+            )
+        grouped: dict[tuple[date, str], list[int]] = {}
+        for item in page:
+            # [credits, invited, started, partially completed, completed, simulation]
+            sums = grouped.setdefault((item.day, item.opening_id), [0, 0, 0, 0, 0, 0])
+            sums[0] += item.credits_e4
+            sums[_STATUS_COLUMN[item.status]] += item.firsts
+        for (day, opening_id), sums in grouped.items():
+            yield [
+                day,
+                titles.get(opening_id, opening_id),
+                candidates.get((day, opening_id), 0),
+                credits_from_int(sums[0]),
+                *sums[1:],
+            ]
+        if len(grouped) < page_size:
+            return
+        after = list(grouped)[-1]

@@ -10,7 +10,14 @@ from starlette.responses import Response, StreamingResponse
 
 from gateway.auth import AuthError, Caller
 from gateway.errors import ApiError, ErrorCode
-from gateway.exports import AI_USAGE_COLUMNS, ai_usage_rows, csv_stream, xlsx_stream
+from gateway.exports import (
+    AI_USAGE_COLUMNS,
+    CONSUMPTION_COLUMNS,
+    ai_usage_rows,
+    consumption_rows,
+    csv_stream,
+    xlsx_stream,
+)
 from gateway.periods import Period, PeriodError, custom_period
 from gateway.queries import orgs as org_queries
 from gateway.v1.common import app_state
@@ -89,3 +96,15 @@ async def ai_usage_export(request: Request) -> Response:
     else:
         body = xlsx_stream(AI_USAGE_COLUMNS, rows, sheet="AI usage")
     return streamed(body, fmt, "ai-usage", period)
+
+
+async def consumption_export(request: Request) -> Response:
+    caller = await export_caller(request, "consumption:view")
+    fmt = _format_param(request)
+    period = await export_period(request, caller)
+    rows = consumption_rows(app_state(request).db, org_id=caller.org_id, period=period)
+    if fmt == "csv":
+        body = csv_stream(CONSUMPTION_COLUMNS, rows)
+    else:
+        body = xlsx_stream(CONSUMPTION_COLUMNS, rows, sheet="Consumption")
+    return streamed(body, fmt, "consumption", period)
