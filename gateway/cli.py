@@ -11,6 +11,7 @@ from gateway.auth import issue_member_token
 from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
 from gateway.db import Database
+from gateway.logs import uvicorn_log_config
 from gateway.migrate import migrate
 
 
@@ -47,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers or settings.workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        log_config=uvicorn_log_config(),
     )
 
 
