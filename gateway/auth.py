@@ -18,6 +18,8 @@ from gateway.queries import api_keys as api_key_queries
 from gateway.queries import members as member_queries
 
 API_KEY_PREFIX = "ugk_"
+# Tolerated clock difference between the token issuer and the gateway.
+CLOCK_LEEWAY_SECONDS = 60
 
 
 class AuthError(Exception):
@@ -136,14 +138,23 @@ class Authenticator:
                 algorithms=algorithms,
                 audience=self._settings.jwt_audience,
                 # Expiry is checked against the gateway's clock below.
-                options={"require": ["exp", "sub", "org"], "verify_exp": False},
+                options={
+                    "require": ["exp", "sub", "org"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
         if not isinstance(claims["exp"], int | float):
             raise AuthError("invalid token: exp must be a number")
-        if claims["exp"] <= self._clock().timestamp():
+        now = self._clock().timestamp()
+        if claims["exp"] <= now:
             raise AuthError("the token has expired")
+        not_before = claims.get("nbf")
+        if isinstance(not_before, int | float) and not_before > now + CLOCK_LEEWAY_SECONDS:
+            raise AuthError("the token is not valid yet (nbf)")
         org_id, member_id = str(claims["org"]), str(claims["sub"])
         async with self._db.read() as conn:
             member, permissions = await member_queries.get_member_with_permissions(

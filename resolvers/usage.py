@@ -240,14 +240,16 @@ class UsagePeriod:
                 )
 
         rows, reasons = await asyncio.gather(page(), self.reason_totals(info))
+        page_rows = list(rows[:limit])
+        calls = await UsageCall.build(info, page_rows, self.span.zone)
         edges = [
             UsageCallEdge(
                 cursor=codec.encode(
                     scope=scope, position=[row.occurred_at.isoformat(), row.event_id]
                 ),
-                node=UsageCall.from_row(row, self.span.zone),
+                node=call,
             )
-            for row in rows[:limit]
+            for row, call in zip(page_rows, calls, strict=True)
         ]
         return UsageCallConnection(
             edges=edges,
@@ -335,4 +337,4 @@ async def load_usage_call(info: Info, event_id: str) -> UsageCall | None:
         org = await org_queries.get_org(conn, org_id=caller.org_id)
     if row is None or org is None:
         return None
-    return UsageCall.from_row(row, ZoneInfo(org.time_zone))
+    return (await UsageCall.build(info, [row], ZoneInfo(org.time_zone)))[0]

@@ -136,8 +136,8 @@ class UsageBucket:
 
 @strawberry.type(description="One AI call of the activity log.")
 class UsageCall(Node):
-    member_id: strawberry.Private[str]
-    model_id: strawberry.Private[str | None]
+    member_row: strawberry.Private[Any]
+    model_row: strawberry.Private[Any]
     occurred_at: datetime = strawberry.field(description="When the call happened (local time).")
     reason: UsageReason = strawberry.field(description="The feature that triggered the call.")
     reason_label: str = strawberry.field(description="Chat, Generate field, Summarize CV.")
@@ -149,8 +149,8 @@ class UsageCall(Node):
     )
 
     @strawberry.field(description="Null when the member has been removed ('Unknown user').")
-    async def member(self, info: Info) -> Member | None:
-        row = await info.context.loaders.members.load(self.member_id)
+    def member(self) -> Member | None:
+        row = self.member_row
         if row is None or row.removed:
             return None
         return Member.from_row(row)
@@ -158,19 +158,31 @@ class UsageCall(Node):
     @strawberry.field(
         description="Set on BYOK rows only: on credits rows the model is an internal detail and is never exposed."
     )
-    async def model(self, info: Info) -> AiModel | None:
-        if self.model_id is None:
-            return None
-        row = await info.context.loaders.models.load(self.model_id)
-        return AiModel.from_row(row) if row is not None else None
+    def model(self) -> AiModel | None:
+        return AiModel.from_row(self.model_row) if self.model_row is not None else None
 
     @classmethod
-    def from_row(cls, row: Any, zone: Any) -> UsageCall:
+    async def build(cls, info: Info, rows: list[Any], zone: Any) -> list[UsageCall]:
+        """The calls of a page, their members and models fetched by the loaders in one batch
+        each (the model only for BYOK rows: on credits rows it is never exposed)."""
+        loaders = info.context.loaders
+        members = await loaders.members.load_many([row.member_id for row in rows])
+        byok = [row.model_id for row in rows if row.billing_mode == "BYOK"]
+        models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+        return [
+            cls.from_row(
+                row, zone, member, models.get(row.model_id) if row.billing_mode == "BYOK" else None
+            )
+            for row, member in zip(rows, members, strict=True)
+        ]
+
+    @classmethod
+    def from_row(cls, row: Any, zone: Any, member: Any, model: Any) -> UsageCall:
         byok = row.billing_mode == "BYOK"
         return cls(
             id=encode_global_id("UsageCall", row.org_id, row.event_id),
-            member_id=row.member_id,
-            model_id=row.model_id if byok else None,
+            member_row=member,
+            model_row=model if byok else None,
             occurred_at=row.occurred_at.astimezone(zone),
             reason=UsageReason(row.reason),
             reason_label=REASON_LABELS[row.reason],

@@ -1,0 +1,195 @@
+"""Benchmark of the full Usage page query (the frontend's usage-page.graphql).
+
+Prints, from one run: latency percentiles of the page through the whole stack (in-process ASGI),
+the same statements replayed as raw SQL, their ratio, the statement count, a 365-day range
+against the month, and a page 1,000,000 rows deep against the first.
+
+    .venv/bin/python -m bench.usage_page --engine postgresql --calls 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy import event, func, select, text
+
+from bench.dataset import build
+from gateway.app import create_app
+from gateway.auth import issue_member_token
+from gateway.clock import fixed_clock
+from gateway.config import Settings
+from gateway.cursors import CursorCodec
+from gateway.db import Database
+from gateway.migrate import migrate
+from gateway.tables import ai_calls
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_QUERY = (ROOT.parent / "shared" / "design" / "queries" / "usage-page.graphql").read_text()
+ACTIVITY_QUERY = """query($after: String) { organization { usage { activity(first: 50, after: $after) {
+  edges { node { id occurredAt creditsCharged member { name } } } } } } }"""
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ORG = "bench"
+PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def prepare(engine: str, calls: int, older: int, fresh: bool) -> str:
+    name = f"bench_usage_{calls}"
+    if engine == "sqlite":
+        path = Path(f"/tmp/{name}.db")
+        if fresh and path.exists():
+            path.unlink()
+        url = f"sqlite+aiosqlite:///{path}"
+        exists = path.exists()
+    else:
+        admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        exists = bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+        if fresh and exists:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        url = f"{PG}/{name}"
+    db = Database.from_url(url)
+    await migrate(db)
+    async with db.read() as conn:
+        have = (await conn.execute(select(func.count()).select_from(ai_calls))).scalar_one()
+    if not have:
+        started = time.perf_counter()
+        total = await build(
+            db,
+            org_id=ORG,
+            time_zone="Europe/Paris",
+            now=NOW,
+            month_calls=calls,
+            older_calls_per_month=older,
+        )
+        print(f"built {total:,} calls in {time.perf_counter() - started:.0f} s")
+        if engine == "postgresql":
+            async with db.write() as conn:
+                await conn.execute(text("ANALYZE"))
+    await db.dispose()
+    return url
+
+
+async def timed(
+    client: httpx.AsyncClient, query: str, token: str, variables: dict[str, Any], rounds: int
+) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        samples.append((time.perf_counter() - started) * 1000)
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+    return samples
+
+
+async def run(args: argparse.Namespace) -> None:
+    url = await prepare(args.engine, args.calls, args.older, args.fresh)
+    settings = Settings(database_url=url, rate_limit_points=0)
+    db = Database.from_url(url)
+    app = create_app(settings, db=db, clock=fixed_clock(NOW))
+    token = issue_member_token(
+        settings, org_id=ORG, member_id="m1", now=NOW, ttl=timedelta(days=1)
+    )
+    statements: list[tuple[str, Any]] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        statements.append((statement, parameters))
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        await timed(client, PAGE_QUERY, token, {}, 5)  # warm-up: pools, caches
+        statements.clear()
+        await timed(client, PAGE_QUERY, token, {}, 1)
+        page_statements = list(statements)
+        month = await timed(client, PAGE_QUERY, token, {}, args.rounds)
+        year = await timed(
+            client,
+            PAGE_QUERY,
+            token,
+            {"period": {"from": "2025-11-29", "to": "2026-11-28"}},
+            args.rounds,
+        )
+        first_page = await timed(client, ACTIVITY_QUERY, token, {}, args.rounds)
+        async with db.read() as conn:
+            month_start = datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
+            depth = min(1_000_000, args.calls - 100)
+            row = (
+                await conn.execute(
+                    select(ai_calls.c.occurred_at, ai_calls.c.event_id)
+                    .where(ai_calls.c.org_id == ORG, ai_calls.c.occurred_at >= month_start)
+                    .order_by(ai_calls.c.occurred_at.desc(), ai_calls.c.event_id.desc())
+                    .offset(depth)
+                    .limit(1)
+                )
+            ).one()
+        cursor = CursorCodec(settings.jwt_secret).encode(
+            scope=[ORG, "activity", "2026-11-01", "2026-12-01"],
+            position=[row.occurred_at.isoformat(), row.event_id],
+        )
+        deep = await timed(client, ACTIVITY_QUERY, token, {"after": cursor}, args.rounds)
+
+    # The same statements, straight to the driver, one after another.
+    raw: list[float] = []
+    async with db.read() as conn:
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            for statement, parameters in page_statements:
+                await conn.exec_driver_sql(statement, parameters)
+            raw.append((time.perf_counter() - started) * 1000)
+    await db.dispose()
+
+    p50 = statistics.median(month)
+    print(
+        f"engine {args.engine}, {args.calls:,} calls this month, {args.older:,} in each of 12 months before"
+    )
+    print(f"usage page, this month:   p50 {p50:6.1f} ms   p99 {pct(month, 0.99):6.1f} ms")
+    print(
+        f"usage page, 365 days:     p50 {statistics.median(year):6.1f} ms   ratio to month {statistics.median(year) / p50:.2f}"
+    )
+    print(
+        f"raw SQL of the page:      p50 {statistics.median(raw):6.1f} ms   end-to-end / raw {p50 / statistics.median(raw):.2f}"
+    )
+    print(f"SQL statements per page:  {len(page_statements)} (credential look-up included)")
+    print(
+        f"activity first page:      p50 {statistics.median(first_page):6.1f} ms; {depth:,} rows deep: "
+        f"p50 {statistics.median(deep):6.1f} ms   ratio {statistics.median(deep) / statistics.median(first_page):.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--engine", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--calls", type=int, default=1_000_000, help="calls in the current month")
+    parser.add_argument(
+        "--older", type=int, default=100_000, help="calls in each of the 12 months before"
+    )
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--fresh", action="store_true", help="rebuild the dataset")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
