@@ -8,6 +8,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from gateway.auth import AuthError
 from gateway.cursors import CursorCodec
@@ -17,6 +19,7 @@ from gateway.jsonresponse import JSONResponse
 from gateway.state import AppState
 from loaders import build_loaders
 from resolvers.context import Context
+from resolvers.extensions import code_errors
 from resolvers.schema import schema
 
 GRAPHQL_BODY_LIMIT = 1024 * 1024
@@ -29,6 +32,11 @@ class GatewayGraphQL(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self._state = state
         self._cursors = CursorCodec(state.settings.jwt_secret)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         caller = request.scope["state"]["caller"]

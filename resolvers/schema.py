@@ -15,7 +15,6 @@ from strawberry.schema.config import StrawberryConfig
 
 from resolvers.catalog import AiModel
 from resolvers.consumption_types import Opening
-from resolvers.extensions import ErrorCodes
 from resolvers.members import Member
 from resolvers.organization import Organization
 from resolvers.permissions import RequiresPermissionDirective
@@ -47,7 +46,6 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules(SHAPE_RULES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            ErrorCodes,
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
