@@ -37,5 +37,8 @@ schema: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/usage-gateway demo
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.usage_page --engine postgresql
+
 clean:
 	rm -rf $(VENV) gateway.db gateway.db-wal gateway.db-shm
