@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -88,6 +88,79 @@ def insert_for(conn: AsyncConnection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+_PG_ARRAY_TYPES = {
+    "VARCHAR": "varchar",
+    "BIGINT": "int8",
+    "INTEGER": "int4",
+    "DATE": "date",
+    "DATETIME": "timestamptz",
+    "TIMESTAMP": "timestamptz",
+    "BOOLEAN": "bool",
+}
+
+
+def _pg_array_type(table: Table, column: str) -> str:
+    type_name = str(table.c[column].type.compile()).split("(")[0].upper()
+    if type_name not in _PG_ARRAY_TYPES:  # pragma: no cover - a new column type
+        raise TypeError(f"no array type for {table.name}.{column} ({type_name})")
+    return _PG_ARRAY_TYPES[type_name]
+
+
+async def _pg_driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn``, which must be inside its transaction."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("bulk statements run inside a write transaction that has begun")
+    return driver
+
+
+def _pg_unnest_insert(table: Table, columns: Sequence[str]) -> str:
+    """``INSERT ... SELECT FROM unnest($1::t[], ...)``: a whole batch as one statement."""
+    arrays = ", ".join(
+        f"${n}::{_pg_array_type(table, column)}[]" for n, column in enumerate(columns, start=1)
+    )
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+
+
+async def insert_new(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+) -> set[tuple[Any, ...]]:
+    """Insert rows whose ``key`` is not stored yet; returns the keys that were inserted.
+
+    On PostgreSQL the batch is one statement (arrays through ``unnest``) and a concurrent
+    writer of the same keys waits, then skips them; on SQLite the write transaction holds the
+    database lock, so the stored keys are looked up first.
+    """
+    if not rows:
+        return set()
+    columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        driver = await _pg_driver(conn)
+        sql = (
+            f"{_pg_unnest_insert(table, columns)} ON CONFLICT ({', '.join(key)}) DO NOTHING "
+            f"RETURNING {', '.join(key)}"
+        )
+        records = await driver.fetch(sql, *([row[c] for row in rows] for c in columns))
+        return {tuple(record) for record in records}
+    wanted = [tuple(row[c] for c in key) for row in rows]
+    stored: set[tuple[Any, ...]] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = await conn.execute(
+            select(*(table.c[c] for c in key)).where(tuple_(*(table.c[c] for c in key)).in_(chunk))
+        )
+        stored.update(tuple(row) for row in found)
+    new_rows = [row for row, k in zip(rows, wanted, strict=True) if k not in stored]
+    if new_rows:
+        await conn.execute(table.insert(), new_rows)
+    return {tuple(row[c] for c in key) for row in new_rows}
+
+
 async def upsert_add(
     conn: AsyncConnection,
     table: Table,
@@ -96,8 +169,19 @@ async def upsert_add(
     key: Sequence[str],
     add: Sequence[str],
 ) -> None:
-    """Insert rows, or add their ``add`` columns to the row already under ``key``."""
+    """Insert rows, or add their ``add`` columns to the row already under ``key``.
+
+    Rows must have distinct keys (they are sums per key already).
+    """
     if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        sets = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add)
+        conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+        sql = f"{_pg_unnest_insert(table, columns)} {conflict}"
+        driver = await _pg_driver(conn)
+        await driver.execute(sql, *([row[c] for row in rows] for c in columns))
         return
     stmt = insert_for(conn, table)
     stmt = stmt.on_conflict_do_update(

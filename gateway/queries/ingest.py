@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.db import insert_for, upsert_add
+from gateway.db import insert_for, insert_new, upsert_add
 from gateway.interviews import Contribution
 from gateway.tables import (
     ai_calls,
@@ -52,15 +52,8 @@ async def insert_new_ai_calls(
     conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
 ) -> set[tuple[str, str]]:
     """Insert the calls; returns ``(org_id, event_id)`` of those that were new."""
-    if not rows:
-        return set()
-    stmt = (
-        insert_for(conn, ai_calls)
-        .on_conflict_do_nothing(index_elements=["org_id", "event_id"])
-        .returning(ai_calls.c.org_id, ai_calls.c.event_id)
-    )
-    result = await conn.execute(stmt, list(rows))
-    return {(row.org_id, row.event_id) for row in result}
+    new = await insert_new(conn, ai_calls, rows, key=("org_id", "event_id"))
+    return {(org_id, event_id) for org_id, event_id in new}
 
 
 async def add_to_ai_rollups(
@@ -88,15 +81,8 @@ async def stream_ai_calls(conn: AsyncConnection, *, org_id: str) -> Any:
 async def insert_new_interview_events(
     conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
 ) -> set[tuple[str, str]]:
-    if not rows:
-        return set()
-    stmt = (
-        insert_for(conn, interview_events)
-        .on_conflict_do_nothing(index_elements=["org_id", "event_id"])
-        .returning(interview_events.c.org_id, interview_events.c.event_id)
-    )
-    result = await conn.execute(stmt, list(rows))
-    return {(row.org_id, row.event_id) for row in result}
+    new = await insert_new(conn, interview_events, rows, key=("org_id", "event_id"))
+    return {(org_id, event_id) for org_id, event_id in new}
 
 
 async def events_of_interviews(
