@@ -24,19 +24,20 @@ def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, GatewayError) or (isinstance(error, GatewayError) and original is None):
         return error
-    if original is None:
-        # Parse and validation errors: the document is at fault.
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
+        return error
+    if error.path is None:
+        # Outside any field: parse, validation or variable errors. The request is at fault.
         code = ErrorCode.BAD_USER_INPUT
         if any(marker in error.message for marker in _LIMIT_MARKERS):
             code = ErrorCode.QUERY_TOO_COMPLEX
-        error.extensions = {**(error.extensions or {}), "code": code.value}
-        return error
-    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
-        return error
-    if isinstance(original, ValueError | TypeError) and error.path is None:
-        # Variable coercion failures (a scalar's parser said no).
-        error.extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
-        return error
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={**(error.extensions or {}), "code": code.value},
+        )
     log.error(
         "unexpected error in %s (request %s)",
         ".".join(str(p) for p in error.path or []),
