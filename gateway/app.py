@@ -23,6 +23,7 @@ from gateway.graphql_view import GraphQLEndpoint
 from gateway.jsonresponse import JSONResponse
 from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
+from gateway.ratelimit import build_rate_limiter
 from gateway.state import AppState
 
 
@@ -59,6 +60,7 @@ def create_app(
         db=database,
         clock=clock,
         authenticator=Authenticator(settings, database, clock),
+        rate_limiter=build_rate_limiter(settings.rate_limit_points, settings.redis_url),
     )
     graphql = GraphQLEndpoint(state)
     metrics = Metrics()
@@ -66,6 +68,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        await state.rate_limiter.close()
         if owned:
             await database.dispose()
 

@@ -47,6 +47,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             loaders=build_loaders(self._state.db, org_id=caller.org_id),
             request_id=request.scope["state"].get("request_id", ""),
             cursors=self._cursors,
+            rate_limiter=self._state.rate_limiter,
         )
 
 

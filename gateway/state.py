@@ -8,6 +8,7 @@ from gateway.auth import Authenticator
 from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.db import Database
+from gateway.ratelimit import RateLimiter
 
 
 @dataclass
@@ -16,3 +17,4 @@ class AppState:
     db: Database
     clock: Clock
     authenticator: Authenticator
+    rate_limiter: RateLimiter

@@ -10,6 +10,7 @@ from gateway.auth import Caller
 from gateway.clock import Clock
 from gateway.cursors import CursorCodec
 from gateway.db import Database
+from gateway.ratelimit import RateLimiter
 from loaders import Loaders
 from resolvers.memo import RequestMemo
 
@@ -22,6 +23,7 @@ class Context:
     loaders: Loaders
     request_id: str
     cursors: CursorCodec
+    rate_limiter: RateLimiter
     memo: RequestMemo = field(default_factory=RequestMemo)
 
 

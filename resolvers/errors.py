@@ -26,3 +26,11 @@ class Forbidden(GatewayError):
 
 class NotFound(GatewayError):
     code = ErrorCode.NOT_FOUND
+
+
+class QueryTooComplex(GatewayError):
+    code = ErrorCode.QUERY_TOO_COMPLEX
+
+
+class RateLimited(GatewayError):
+    code = ErrorCode.RATE_LIMITED

@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from resolvers.catalog import AiModel
 from resolvers.consumption_types import Opening
+from resolvers.limits import CostLimit
 from resolvers.members import Member
 from resolvers.organization import Organization
 from resolvers.permissions import RequiresPermissionDirective
@@ -45,6 +46,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: AddValidationRules(SHAPE_RULES),
+            CostLimit,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
