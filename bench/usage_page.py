@@ -107,9 +107,7 @@ async def run(args: argparse.Namespace) -> None:
     settings = Settings(database_url=url, rate_limit_points=0)
     db = Database.from_url(url)
     app = create_app(settings, db=db, clock=fixed_clock(NOW))
-    token = issue_member_token(
-        settings, org_id=ORG, member_id="m1", now=NOW, ttl=timedelta(days=1)
-    )
+    token = issue_member_token(settings, org_id=ORG, member_id="m1", now=NOW, ttl=timedelta(days=1))
     statements: list[tuple[str, Any]] = []
 
     @event.listens_for(db.engine.sync_engine, "before_cursor_execute")

@@ -24,8 +24,10 @@ from graphql import (
 
 MAX_COST = 5_000
 
-# List fields and the default of their `first` argument.
+# List fields: the default and the largest allowed value of their `first` argument (a larger
+# one is refused by the field itself, as BAD_USER_INPUT).
 FIRST_DEFAULTS = {"activity": 50, "byOpening": 50, "openings": 50, "byUser": 5}
+FIRST_MAXIMUMS = {"activity": 100, "byOpening": 100, "openings": 100, "byUser": 500}
 FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
 BUCKETED = {"timeSeries", "usageTrend"}
 PERIOD_FIELDS = {"usage", "consumption", "credits"}
@@ -88,7 +90,8 @@ class _Coster:
         multiplier = 1
         if name in FIRST_DEFAULTS:
             first = args.get("first", FIRST_DEFAULTS[name])
-            multiplier = first if isinstance(first, int) and first > 0 else FIRST_DEFAULTS[name]
+            valid = isinstance(first, int) and first > 0
+            multiplier = min(first, FIRST_MAXIMUMS[name]) if valid else FIRST_DEFAULTS[name]
         elif name in FIXED_BOUNDS:
             multiplier = FIXED_BOUNDS[name]
         elif name in BUCKETED:

@@ -237,7 +237,12 @@ class ConsumptionPeriod:
             active_since=org.active_since,
             until=target,
             daily_credits=daily,
-            purchases=[(local_day(p.occurred_at, self.span.zone), p.credits_e4) for p in purchases],
+            # Only what has been bought by now counts, even later the same day.
+            purchases=[
+                (local_day(p.occurred_at, self.span.zone), p.credits_e4)
+                for p in purchases
+                if p.occurred_at <= info.context.clock()
+            ],
             balance_until=today + timedelta(days=1),
         )
         period = period_containing(chain, target)

@@ -62,6 +62,10 @@ async def graphql(
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    # Every executed document reports its cost (tested in test_limits); the callers compare data.
+    extensions = body.pop("extensions", None)
+    if "data" in body and body["data"] is not None:
+        assert isinstance(extensions, dict) and extensions.get("cost", 0) >= 1, extensions
     return body
 
 

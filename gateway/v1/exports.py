@@ -48,9 +48,9 @@ def _date_param(request: Request, name: str) -> date:
 
 
 def _format_param(request: Request) -> str:
-    fmt = request.query_params.get("format", "csv")
+    fmt = request.query_params.get("format")
     if fmt not in MEDIA_TYPES:
-        raise _bad("format", "must be csv or xlsx")
+        raise _bad("format", "is required: csv or xlsx")
     return fmt
 
 
@@ -88,8 +88,8 @@ def streamed(body: object, fmt: str, name: str, period: Period) -> Response:
 
 async def ai_usage_export(request: Request) -> Response:
     caller = await export_caller(request, "credits:view")
-    fmt = _format_param(request)
     period = await export_period(request, caller)
+    fmt = _format_param(request)
     rows = ai_usage_rows(app_state(request).db, org_id=caller.org_id, period=period)
     if fmt == "csv":
         body = csv_stream(AI_USAGE_COLUMNS, rows)
@@ -100,8 +100,8 @@ async def ai_usage_export(request: Request) -> Response:
 
 async def consumption_export(request: Request) -> Response:
     caller = await export_caller(request, "consumption:view")
-    fmt = _format_param(request)
     period = await export_period(request, caller)
+    fmt = _format_param(request)
     rows = consumption_rows(app_state(request).db, org_id=caller.org_id, period=period)
     if fmt == "csv":
         body = csv_stream(CONSUMPTION_COLUMNS, rows)

@@ -173,7 +173,7 @@ def _xlsx_cell(value: Any) -> str:
 
 async def test_export_needs_credits_view(client: httpx.AsyncClient) -> None:
     await _seed(client)
-    params = {"from": "2026-11-01", "to": "2026-11-11"}
+    params = {"from": "2026-11-01", "to": "2026-11-11", "format": "csv"}
     assert (await client.get("/v1/exports/ai-usage", params=params)).status_code == 401
     key = await client.post(
         "/v1/orgs/acme/api-keys",
@@ -206,6 +206,7 @@ async def test_export_needs_credits_view(client: httpx.AsyncClient) -> None:
         ({"from": "2026-11-11", "to": "2026-11-01"}, "to"),
         ({"from": "2025-01-01", "to": "2026-02-05"}, "to"),
         ({"from": "2026-11-01", "to": "2026-11-11", "format": "pdf"}, "format"),
+        ({"from": "2026-11-01", "to": "2026-11-11"}, "format"),
     ],
 )
 async def test_bad_parameters_are_named(
