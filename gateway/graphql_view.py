@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -23,6 +23,7 @@ from resolvers.extensions import code_errors
 from resolvers.schema import schema
 
 GRAPHQL_BODY_LIMIT = 1024 * 1024
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -36,6 +37,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
+            # No data at all: the request itself was refused (parse, validation, variables).
+            request.scope["state"]["request_error"] = result.data is None
         return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -100,4 +103,25 @@ class GraphQLEndpoint:
             await unauthenticated(str(exc))(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            send = _graphql_response_media_type(scope, send)
         await self._view(scope, receive, send)
+
+
+def _graphql_response_media_type(scope: Scope, send: Send) -> Send:
+    """GraphQL over HTTP: answer in ``application/graphql-response+json``, with 400 when the
+    request was refused before execution (the ``application/json`` answer stays 200)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-type"
+            ]
+            headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
+            status = message["status"]
+            if status == 200 and scope["state"].get("request_error"):
+                status = 400
+            message = {**message, "headers": headers, "status": status}
+        await send(message)
+
+    return wrapped
