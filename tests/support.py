@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from gateway.auth import issue_member_token
 from gateway.config import Settings
@@ -116,3 +118,14 @@ def ai_call(
     if mode == "CREDITS" and credits is not None:
         event["creditsCharged"] = credits
     return event
+
+
+SHARED_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "design" / "queries"
+
+
+def frontend_query(name: str) -> str:
+    """The exact query the frontend sends (kept beside the repository, in shared/design)."""
+    path = SHARED_QUERIES / name
+    if not path.exists():
+        pytest.skip(f"the frontend's queries are not beside the repository ({path} is missing)")
+    return path.read_text()

@@ -9,7 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import SERVICE, MovableClock, graphql, member_token, put_member, put_org
+from tests.support import (
+    SERVICE,
+    MovableClock,
+    frontend_query,
+    graphql,
+    member_token,
+    put_member,
+    put_org,
+)
 
 CARDS = """
   preset start end totalInterviews creditsUsed remainingBalance
@@ -30,35 +38,6 @@ CONSUMPTION = (
 )
 
 # The frontend's query, as sent by the Consumption page.
-PAGE_QUERY = """
-query ConsumptionPage($period: PeriodInput! = {preset: CURRENT_BILLING_PERIOD}, $after: String) {
-  organization {
-    name
-    timeZone
-    plan { interviewCreditsPerPeriod rollover rolloverCap billingAnchorDay }
-    consumption(period: $period) {
-      preset
-      start
-      end
-      totalInterviews
-      creditsUsed
-      remainingBalance
-      allocation { included rolledOver purchased total }
-      byStatus { status count creditsUsed }
-      byOpening(first: 20, after: $after) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        edges { node { opening { id } jobTitle interviewsInvited interviewsCompleted creditsUsed } }
-      }
-      daily: usageTrend(granularity: DAY) { start interviewsCompleted creditsUsed }
-      weekly: usageTrend(granularity: WEEK) { start interviewsCompleted creditsUsed }
-      monthly: usageTrend(granularity: MONTH) { start interviewsCompleted creditsUsed }
-      previousYear { start end totalInterviews creditsUsed creditsChangePercent }
-      forecast { projectedCreditsUsed projectedRemainingBalance runsOutOn recommendedPurchase }
-    }
-  }
-}
-"""
 
 STATUS_ORDER = ["INVITED", "STARTED", "PARTIALLY_COMPLETED", "COMPLETED", "SIMULATION"]
 
@@ -291,7 +270,7 @@ async def test_a_period_with_purchases(client: httpx.AsyncClient) -> None:
 
 async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
     token = await _seed_purchases(client)
-    body = await graphql(client, PAGE_QUERY, token=token)
+    body = await graphql(client, frontend_query("consumption-page.graphql"), token=token)
     assert "errors" not in body, body
     page = body["data"]["organization"]
     consumption_ = page["consumption"]

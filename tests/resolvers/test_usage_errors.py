@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +12,17 @@ import pytest
 from sqlalchemy import event
 
 from gateway.db import Database
-from tests.support import SERVICE, ai_call, bearer, graphql, member_token, put_member, put_org
+from tests.support import (
+    SERVICE,
+    ai_call,
+    bearer,
+    frontend_query,
+    graphql,
+    member_token,
+    put_member,
+    put_org,
+)
 
-PAGE_QUERY_FILE = Path(__file__).resolve().parents[3] / "shared/design/queries/usage-page.graphql"
 SUMMARY = """
 query($period: PeriodInput!) {
   organization { name usage(period: $period) { start end summary { creditsCharged calls } } }
@@ -222,7 +229,7 @@ def _queries(statements: list[str]) -> list[str]:
 
 
 def _page_query(first: int) -> str:
-    text = PAGE_QUERY_FILE.read_text()
+    text = frontend_query("usage-page.graphql")
     assert "activity(first: 50, after: $after)" in text
     return text.replace(
         "activity(first: 50, after: $after)", f"activity(first: {first}, after: $after)"

@@ -7,7 +7,6 @@ against them too (see test_usage_property.py).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,13 +18,12 @@ from tests.support import (
     SERVICE,
     MovableClock,
     ai_call,
+    frontend_query,
     graphql,
     member_token,
     put_member,
     put_org,
 )
-
-PAGE_QUERY_FILE = Path(__file__).resolve().parents[3] / "shared/design/queries/usage-page.graphql"
 
 CARDS = """
   preset start end trackingAvailable
@@ -646,7 +644,7 @@ async def test_month_buckets_of_a_range_that_starts_mid_month(client: httpx.Asyn
 
 async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
     token = await _load_page(client)
-    body = await graphql(client, PAGE_QUERY_FILE.read_text(), token=token)
+    body = await graphql(client, frontend_query("usage-page.graphql"), token=token)
     assert "errors" not in body, body
     page = body["data"]["organization"]["usage"]["activity"]
     ids = [edge["node"].pop("id") for edge in page["edges"]]
