@@ -43,8 +43,8 @@ from resolvers.consumption_types import (
 )
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.pagination import PageInfo, check_first
-from resolvers.period import Granularity, PeriodInput, PeriodPreset, period_for
+from resolvers.pagination import PageInfo, check_first, page_info
+from resolvers.period import Granularity, PeriodFields, PeriodInput, PeriodPreset, period_for
 
 STATUSES = ("INVITED", "STARTED", "PARTIALLY_COMPLETED", "COMPLETED", "SIMULATION")
 
@@ -163,21 +163,8 @@ def _cursor(info: Info, scope: list[Any], row: Any, figures: dict[str, OpeningFi
 
 
 @strawberry.type(description="Interview credits of one period (Tenant Management → Consumption).")
-class ConsumptionPeriod:
-    span: strawberry.Private[Period]
+class ConsumptionPeriod(PeriodFields):
     org_id: strawberry.Private[str]
-
-    @strawberry.field(description="The preset asked for; null for a custom range.")
-    def preset(self) -> PeriodPreset | None:
-        return PeriodPreset(self.span.preset) if self.span.preset else None
-
-    @strawberry.field(description="Inclusive start.")
-    def start(self) -> datetime:
-        return self.span.start
-
-    @strawberry.field(description="Exclusive end.")
-    def end(self) -> datetime:
-        return self.span.end
 
     async def _status(self, info: Info) -> list[StatusTotals]:
         rows: list[StatusTotals] = await _read(
@@ -302,12 +289,7 @@ class ConsumptionPeriod:
         ]
         return OpeningUsageConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rest) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], has_next=len(rest) > limit, after=after),
             total_count=len(rows),
         )
 
@@ -449,12 +431,7 @@ async def openings_connection(
     ]
     return OpeningConnection(
         edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rest) > limit,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
+        page_info=page_info([e.cursor for e in edges], has_next=len(rest) > limit, after=after),
         total_count=len(ordered),
     )
 

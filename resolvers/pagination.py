@@ -20,3 +20,12 @@ def check_first(first: int | None, *, argument: str, default: int, maximum: int)
     if not 1 <= value <= maximum:
         raise BadUserInput(f"{argument} must be between 1 and {maximum}", field=argument)
     return value
+
+
+def page_info(cursors: list[str], *, has_next: bool, after: str | None) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )

@@ -64,3 +64,22 @@ async def period_for(info: Info, period: PeriodInput, *, org_id: str, time_zone:
         )
     except PeriodError as exc:
         raise BadUserInput(str(exc), field=f"period.{exc.field}") from None
+
+
+@strawberry.type(description="A period in the organization's time zone.")
+class PeriodFields:
+    """``preset``, ``start`` and ``end`` of a page's period (both pages share them)."""
+
+    span: strawberry.Private[Period]
+
+    @strawberry.field(description="The preset asked for; null for a custom range.")
+    def preset(self) -> PeriodPreset | None:
+        return PeriodPreset(self.span.preset) if self.span.preset else None
+
+    @strawberry.field(description="Inclusive start.")
+    def start(self) -> dt.datetime:
+        return self.span.start
+
+    @strawberry.field(description="Exclusive end.")
+    def end(self) -> dt.datetime:
+        return self.span.end

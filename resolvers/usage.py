@@ -23,8 +23,8 @@ from resolvers.catalog import AiProvider
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.memo import RequestMemo
-from resolvers.pagination import PageInfo, check_first
-from resolvers.period import Granularity, PeriodPreset
+from resolvers.pagination import check_first, page_info
+from resolvers.period import Granularity, PeriodFields
 from resolvers.usage_types import (
     ByokNotice,
     ModelUsage,
@@ -69,24 +69,11 @@ class UsageSummary:
 
 
 @strawberry.type(description="AI usage of one period (Settings → Usage).")
-class UsagePeriod:
-    span: strawberry.Private[Period]
+class UsagePeriod(PeriodFields):
     org_id: strawberry.Private[str]
     mode: strawberry.Private[str]
     provider: strawberry.Private[str | None]
     memo: strawberry.Private[RequestMemo]
-
-    @strawberry.field(description="The preset asked for; null for a custom range.")
-    def preset(self) -> PeriodPreset | None:
-        return PeriodPreset(self.span.preset) if self.span.preset else None
-
-    @strawberry.field(description="Inclusive start.")
-    def start(self) -> datetime:
-        return self.span.start
-
-    @strawberry.field(description="Exclusive end.")
-    def end(self) -> datetime:
-        return self.span.end
 
     @strawberry.field(
         description="False while the organization is in BYOK mode: calls go straight to the provider, so the log may be incomplete."
@@ -253,12 +240,7 @@ class UsagePeriod:
         ]
         return UsageCallConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit, after=after),
             total_count=sum(t.calls for t in reasons),
         )
 

@@ -19,6 +19,6 @@ def routes() -> list[Route]:
         Route("/v1/ingest/ai-calls", ingest.post_ai_calls, methods=["POST"]),
         Route("/v1/ingest/interview-events", ingest.post_interview_events, methods=["POST"]),
         Route("/v1/orgs/{orgId}/credit-purchases", ingest.post_credit_purchase, methods=["POST"]),
-        Route("/v1/exports/ai-usage", exports.ai_usage_export, methods=["GET"]),
-        Route("/v1/exports/consumption", exports.consumption_export, methods=["GET"]),
+        Route("/v1/exports/ai-usage", exports.ai_usage_export.handle, methods=["GET"]),
+        Route("/v1/exports/consumption", exports.consumption_export.handle, methods=["GET"]),
     ]

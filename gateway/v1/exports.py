@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,7 @@ from gateway.errors import ApiError, ErrorCode
 from gateway.exports import (
     AI_USAGE_COLUMNS,
     CONSUMPTION_COLUMNS,
+    Cell,
     ai_usage_rows,
     consumption_rows,
     csv_stream,
@@ -86,25 +89,27 @@ def streamed(body: object, fmt: str, name: str, period: Period) -> Response:
     )
 
 
-async def ai_usage_export(request: Request) -> Response:
-    caller = await export_caller(request, "credits:view")
-    period = await export_period(request, caller)
-    fmt = _format_param(request)
-    rows = ai_usage_rows(app_state(request).db, org_id=caller.org_id, period=period)
-    if fmt == "csv":
-        body = csv_stream(AI_USAGE_COLUMNS, rows)
-    else:
-        body = xlsx_stream(AI_USAGE_COLUMNS, rows, sheet="AI usage")
-    return streamed(body, fmt, "ai-usage", period)
+@dataclass(frozen=True)
+class Export:
+    permission: str
+    name: str
+    sheet: str
+    columns: tuple[str, ...]
+    rows: Callable[..., AsyncIterator[list[Cell]]]
+
+    async def handle(self, request: Request) -> Response:
+        caller = await export_caller(request, self.permission)
+        period = await export_period(request, caller)
+        fmt = _format_param(request)
+        rows = self.rows(app_state(request).db, org_id=caller.org_id, period=period)
+        if fmt == "csv":
+            body = csv_stream(self.columns, rows)
+        else:
+            body = xlsx_stream(self.columns, rows, sheet=self.sheet)
+        return streamed(body, fmt, self.name, period)
 
 
-async def consumption_export(request: Request) -> Response:
-    caller = await export_caller(request, "consumption:view")
-    period = await export_period(request, caller)
-    fmt = _format_param(request)
-    rows = consumption_rows(app_state(request).db, org_id=caller.org_id, period=period)
-    if fmt == "csv":
-        body = csv_stream(CONSUMPTION_COLUMNS, rows)
-    else:
-        body = xlsx_stream(CONSUMPTION_COLUMNS, rows, sheet="Consumption")
-    return streamed(body, fmt, "consumption", period)
+ai_usage_export = Export("credits:view", "ai-usage", "AI usage", AI_USAGE_COLUMNS, ai_usage_rows)
+consumption_export = Export(
+    "consumption:view", "consumption", "Consumption", CONSUMPTION_COLUMNS, consumption_rows
+)
