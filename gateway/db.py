@@ -24,7 +24,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

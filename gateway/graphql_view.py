@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -33,6 +34,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
         self._state = state
         self._cursors = CursorCodec(state.settings.jwt_secret)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
