@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -231,16 +232,17 @@ class UsagePeriod(PeriodFields):
         calls = await UsageCall.build(info, page_rows, self.span.zone)
         edges = [
             UsageCallEdge(
-                cursor=codec.encode(
-                    scope=scope, position=[row.occurred_at.isoformat(), row.event_id]
+                make_cursor=partial(
+                    codec.encode, scope=scope, position=[row.occurred_at.isoformat(), row.event_id]
                 ),
                 node=call,
             )
             for row, call in zip(page_rows, calls, strict=True)
         ]
+        ends = [edges[0].make_cursor(), edges[-1].make_cursor()] if edges else []
         return UsageCallConnection(
             edges=edges,
-            page_info=page_info([e.cursor for e in edges], has_next=len(rows) > limit, after=after),
+            page_info=page_info(ends, has_next=len(rows) > limit, after=after),
             total_count=sum(t.calls for t in reasons),
         )
 

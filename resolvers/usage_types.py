@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -136,7 +137,7 @@ class UsageBucket:
 
 @strawberry.type(description="One AI call of the activity log.")
 class UsageCall(Node):
-    member_row: strawberry.Private[Any]
+    member_object: strawberry.Private[Member | None]
     model_row: strawberry.Private[Any]
     occurred_at: datetime = strawberry.field(description="When the call happened (local time).")
     reason: UsageReason = strawberry.field(description="The feature that triggered the call.")
@@ -150,10 +151,7 @@ class UsageCall(Node):
 
     @strawberry.field(description="Null when the member has been removed ('Unknown user').")
     def member(self) -> Member | None:
-        row = self.member_row
-        if row is None or row.removed:
-            return None
-        return Member.from_row(row)
+        return self.member_object
 
     @strawberry.field(
         description="Set on BYOK rows only: on credits rows the model is an internal detail and is never exposed."
@@ -166,7 +164,12 @@ class UsageCall(Node):
         """The calls of a page, their members and models fetched by the loaders in one batch
         each (the model only for BYOK rows: on credits rows it is never exposed)."""
         loaders = info.context.loaders
-        members = await loaders.members.load_many([row.member_id for row in rows])
+        rows_of_members = await loaders.members.load_many([row.member_id for row in rows])
+        # One Member object per member, however many of the page's calls are theirs.
+        people = {
+            m.id: Member.from_row(m) for m in rows_of_members if m is not None and not m.removed
+        }
+        members = [people.get(row.member_id) for row in rows]
         byok = [row.model_id for row in rows if row.billing_mode == "BYOK"]
         models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
         return [
@@ -181,7 +184,7 @@ class UsageCall(Node):
         byok = row.billing_mode == "BYOK"
         return cls(
             id=encode_global_id("UsageCall", row.org_id, row.event_id),
-            member_row=member,
+            member_object=member,
             model_row=model if byok else None,
             occurred_at=row.occurred_at.astimezone(zone),
             reason=UsageReason(row.reason),
@@ -195,8 +198,13 @@ class UsageCall(Node):
 
 @strawberry.type(description="An edge of the activity log.")
 class UsageCallEdge:
-    cursor: str = strawberry.field(description="Opaque cursor of this call.")
+    # Signed only when asked for: a page usually wants just its last cursor.
+    make_cursor: strawberry.Private[Callable[[], str]]
     node: UsageCall = strawberry.field(description="The call.")
+
+    @strawberry.field(description="Opaque cursor of this call.")
+    def cursor(self) -> str:
+        return self.make_cursor()
 
 
 @strawberry.type(description="A page of the activity log, newest first.")

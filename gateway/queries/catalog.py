@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db import insert_for, upsert_replace
@@ -78,9 +78,11 @@ async def latest_call_at(conn: AsyncConnection, *, model_id: str) -> datetime | 
     return UTCDateTime().process_result_value(value, conn.dialect)
 
 
+_MODELS_BY_IDS = select(ai_models).where(ai_models.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def models_by_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> Sequence[Row[Any]]:
-    stmt = select(ai_models).where(ai_models.c.id.in_(list(ids)))
-    return (await conn.execute(stmt)).all()
+    return (await conn.execute(_MODELS_BY_IDS, {"ids": list(ids)})).all()
 
 
 async def prices_by_model_ids(conn: AsyncConnection, *, ids: Iterable[str]) -> Sequence[Row[Any]]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import Row, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.periods import month_and_day_spans
+from gateway.queries.spans import rollup_sums, span_params
 from gateway.tables import (
     credit_purchases,
     interview_daily,
@@ -31,37 +31,13 @@ class StatusTotals:
     events: int
 
 
-def _union(dims: Sequence[str], *, org_id: str, first: date, end: date) -> Select[Any] | None:
-    months, day_ranges = month_and_day_spans(first, end)
-    d, m = interview_daily, interview_monthly
-    parts: list[Select[Any]] = []
-    if day_ranges:
-        in_days = or_(*(and_(d.c.day >= a, d.c.day < b) for a, b in day_ranges))
-        parts.append(
-            select(*(d.c[x] for x in dims), *(d.c[s] for s in SUMS)).where(
-                d.c.org_id == org_id, in_days
-            )
-        )
-    if months:
-        parts.append(
-            select(*(m.c[x] for x in dims), *(m.c[s] for s in SUMS)).where(
-                m.c.org_id == org_id, m.c.month.in_(months)
-            )
-        )
-    if not parts:
-        return None
-    rows = union_all(*parts).subquery()
-    return select(
-        *(rows.c[x] for x in dims), *(func.sum(rows.c[s]).label(s) for s in SUMS)
-    ).group_by(*(rows.c[x] for x in dims))
-
-
 async def _totals(
     conn: AsyncConnection, dims: Sequence[str], *, org_id: str, first: date, end: date
 ) -> list[StatusTotals]:
-    stmt = _union(dims, org_id=org_id, first=first, end=end)
-    if stmt is None:
+    if first >= end:
         return []
+    stmt = rollup_sums(interview_daily, interview_monthly, tuple(dims), SUMS)
+    params = span_params(org_id=org_id, first=first, end=end)
     return [
         StatusTotals(
             key=tuple(row[: len(dims)]),
@@ -69,7 +45,7 @@ async def _totals(
             credits_e4=int(row.credits_e4),
             events=int(row.events),
         )
-        for row in (await conn.execute(stmt)).all()
+        for row in (await conn.execute(stmt, params)).all()
     ]
 
 

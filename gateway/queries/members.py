@@ -6,23 +6,28 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db import upsert_replace
 from gateway.tables import members, role_permissions
+
+# Statements of every request, built once.
+_MEMBER_WITH_PERMISSIONS = (
+    select(members, role_permissions.c.permission)
+    .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
+    .where(members.c.org_id == bindparam("org_id"), members.c.id == bindparam("id"))
+)
+_MEMBERS_BY_IDS = select(members).where(
+    members.c.org_id == bindparam("org_id"), members.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def get_member_with_permissions(
     conn: AsyncConnection, *, org_id: str, member_id: str
 ) -> tuple[Row[Any] | None, frozenset[str]]:
     """The member and the permissions of its role, in one statement."""
-    stmt = (
-        select(members, role_permissions.c.permission)
-        .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
-        .where(members.c.org_id == org_id, members.c.id == member_id)
-    )
-    rows = (await conn.execute(stmt)).all()
+    rows = (await conn.execute(_MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})).all()
     if not rows:
         return None, frozenset()
     return rows[0], frozenset(row.permission for row in rows if row.permission)
@@ -31,8 +36,7 @@ async def get_member_with_permissions(
 async def members_by_ids(
     conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
 ) -> Sequence[Row[Any]]:
-    stmt = select(members).where(members.c.org_id == org_id, members.c.id.in_(list(ids)))
-    return (await conn.execute(stmt)).all()
+    return (await conn.execute(_MEMBERS_BY_IDS, {"org_id": org_id, "ids": list(ids)})).all()
 
 
 async def existing_member_ids(

@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db import upsert_replace
 from gateway.tables import organizations, plan_versions, role_permissions
 
+# Built once: every request reads its organization.
+_GET_ORG = select(organizations).where(organizations.c.id == bindparam("org_id"))
+
 
 async def get_org(conn: AsyncConnection, *, org_id: str) -> Row[Any] | None:
-    stmt = select(organizations).where(organizations.c.id == org_id)
-    return (await conn.execute(stmt)).first()
+    return (await conn.execute(_GET_ORG, {"org_id": org_id})).first()
 
 
 async def upsert_org(

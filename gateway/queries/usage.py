@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import Row, Select, Table, and_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.periods import month_and_day_spans
+from gateway.queries.spans import rollup_sums, span_params
 from gateway.tables import (
     ai_calls,
     ai_daily_by_member,
@@ -36,32 +37,6 @@ class Totals:
     tokens: int
 
 
-def _rollup_union(
-    daily: Table, monthly: Table, dims: Sequence[str], *, org_id: str, first: date, end: date
-) -> Select[Any] | None:
-    months, day_ranges = month_and_day_spans(first, end)
-    parts: list[Select[Any]] = []
-    if day_ranges:
-        in_days = or_(*(and_(daily.c.day >= a, daily.c.day < b) for a, b in day_ranges))
-        parts.append(
-            select(*(daily.c[d] for d in dims), *(daily.c[s] for s in SUMS)).where(
-                daily.c.org_id == org_id, in_days
-            )
-        )
-    if months:
-        parts.append(
-            select(*(monthly.c[d] for d in dims), *(monthly.c[s] for s in SUMS)).where(
-                monthly.c.org_id == org_id, monthly.c.month.in_(months)
-            )
-        )
-    if not parts:
-        return None
-    rows = union_all(*parts).subquery()
-    return select(
-        *(rows.c[d] for d in dims), *(func.sum(rows.c[s]).label(s) for s in SUMS)
-    ).group_by(*(rows.c[d] for d in dims))
-
-
 async def _totals(
     conn: AsyncConnection,
     daily: Table,
@@ -72,9 +47,10 @@ async def _totals(
     first: date,
     end: date,
 ) -> list[Totals]:
-    stmt = _rollup_union(daily, monthly, dims, org_id=org_id, first=first, end=end)
-    if stmt is None:
+    if first >= end:
         return []
+    stmt = rollup_sums(daily, monthly, tuple(dims), SUMS)
+    params = span_params(org_id=org_id, first=first, end=end)
     return [
         Totals(
             key=tuple(row[: len(dims)]),
@@ -83,7 +59,7 @@ async def _totals(
             cost_micros=int(row.cost_micros),
             tokens=int(row.tokens),
         )
-        for row in (await conn.execute(stmt)).all()
+        for row in (await conn.execute(stmt, params)).all()
         if row.calls
     ]
 
@@ -118,26 +94,27 @@ async def totals_by_model(
     )
 
 
+@cache
+def _member_totals_statement() -> Select[Any]:
+    sums = rollup_sums(ai_daily_by_member, ai_monthly_by_member, ("member_id",), SUMS).subquery()
+    # Only what the card and the Member type need (no timestamps to convert per row).
+    wanted = (members.c.org_id, members.c.id, members.c.name, members.c.email, members.c.role)
+    return select(sums, *wanted, members.c.removed).outerjoin(
+        members,
+        and_(members.c.org_id == bindparam("org_id"), members.c.id == sums.c.member_id),
+    )
+
+
 async def totals_by_member(
     conn: AsyncConnection, *, org_id: str, first: date, end: date
 ) -> list[tuple[Totals, Row[Any] | None]]:
     """Keys ``(member_id,)`` with the member row (name, removed flag), both modes together."""
-    stmt = _rollup_union(
-        ai_daily_by_member,
-        ai_monthly_by_member,
-        ("member_id",),
-        org_id=org_id,
-        first=first,
-        end=end,
-    )
-    if stmt is None:
+    if first >= end:
         return []
-    sums = stmt.subquery()
-    joined = select(sums, members).outerjoin(
-        members, and_(members.c.org_id == org_id, members.c.id == sums.c.member_id)
-    )
+    joined = _member_totals_statement()
     out: list[tuple[Totals, Row[Any] | None]] = []
-    for row in (await conn.execute(joined)).all():
+    params = span_params(org_id=org_id, first=first, end=end)
+    for row in (await conn.execute(joined, params)).all():
         if not row.calls:
             continue
         totals = Totals(
@@ -183,6 +160,25 @@ async def credits_between(
     return int((await conn.execute(stmt)).scalar_one())
 
 
+def _activity(*, after: bool) -> Select[Any]:
+    c = ai_calls.c
+    stmt = select(ai_calls).where(
+        c.org_id == bindparam("org_id"),
+        c.occurred_at >= bindparam("start", type_=c.occurred_at.type),
+        c.occurred_at < bindparam("end", type_=c.occurred_at.type),
+    )
+    if after:
+        position = tuple_(
+            bindparam("b_at", type_=c.occurred_at.type), bindparam("b_id", type_=c.event_id.type)
+        )
+        stmt = stmt.where(tuple_(c.occurred_at, c.event_id) < position)
+    return stmt.order_by(c.occurred_at.desc(), c.event_id.desc()).limit(bindparam("limit"))
+
+
+_ACTIVITY_FIRST = _activity(after=False)
+_ACTIVITY_AFTER = _activity(after=True)
+
+
 async def activity_page(
     conn: AsyncConnection,
     *,
@@ -193,15 +189,13 @@ async def activity_page(
     limit: int,
 ) -> Sequence[Row[Any]]:
     """Calls newest first, keyset after ``before`` = ``(occurred_at, event_id)``; never OFFSET."""
-    stmt = select(ai_calls).where(
-        ai_calls.c.org_id == org_id,
-        ai_calls.c.occurred_at >= start,
-        ai_calls.c.occurred_at < end,
-    )
+    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
+    stmt = _ACTIVITY_FIRST
     if before is not None:
-        stmt = stmt.where(tuple_(ai_calls.c.occurred_at, ai_calls.c.event_id) < before)
-    stmt = stmt.order_by(ai_calls.c.occurred_at.desc(), ai_calls.c.event_id.desc()).limit(limit)
-    return (await conn.execute(stmt)).all()
+        stmt = _ACTIVITY_AFTER
+        params.update(b_at=before[0], b_id=before[1])
+    rows: Sequence[Row[Any]] = (await conn.execute(stmt, params)).all()
+    return rows
 
 
 async def call_by_id(conn: AsyncConnection, *, org_id: str, event_id: str) -> Row[Any] | None:
