@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import event, func, select, text
 
 from bench.dataset import build
-from gateway.app import create_app
+from gateway.app import create_app, settle_heap
 from gateway.auth import issue_member_token
 from gateway.clock import fixed_clock
 from gateway.config import Settings
@@ -119,6 +119,7 @@ async def run(args: argparse.Namespace) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         await timed(client, PAGE_QUERY, token, {}, 5)  # warm-up: pools, caches
+        settle_heap()  # what the server's start-up does (the ASGI transport runs no lifespan)
         statements.clear()
         await timed(client, PAGE_QUERY, token, {}, 1)
         page_statements = list(statements)
