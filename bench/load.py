@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_QUERY = (ROOT.parent / "shared" / "design" / "queries" / "usage-page.graphql").read_text()
@@ -92,6 +94,9 @@ async def run(args: argparse.Namespace) -> None:
             text=True,
             check=True,
         ).stdout.strip()
+        if args.client == "wrk":
+            await _wrk(base, token, args)
+            return
         # Warm every worker's pools and caches.
         warm: list[float] = []
         await asyncio.gather(
@@ -120,6 +125,55 @@ async def run(args: argparse.Namespace) -> None:
         print("first error:", errors[0])
 
 
+async def _wrk(base: str, token: str, args: argparse.Namespace) -> None:
+    """The same load from wrk (C), so the clients take little of the two cores."""
+    check = httpx.post(
+        f"{base}/graphql", json={"query": PAGE_QUERY}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert check.status_code == 200 and "errors" not in check.json(), check.text[:300]
+    script = Path("/tmp/bench_load.lua")
+    body = orjson.dumps({"query": PAGE_QUERY}).decode()
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {lua_string(body)}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    )
+    subprocess.run(
+        ["wrk", "-t2", "-c8", "-d2s", "-s", str(script), f"{base}/graphql"],
+        capture_output=True,
+        check=True,
+    )
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{args.clients}",
+            f"-d{args.seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"{base}/graphql",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(
+        f"{args.workers} workers, {args.clients} connections from wrk, {args.seconds} s, dataset bench_usage_{args.calls}"
+    )
+    for line in result.stdout.splitlines():
+        if any(
+            key in line
+            for key in ("Requests/sec", " 50%", " 99%", "Non-2xx", "Socket errors", "requests in")
+        ):
+            print(line.strip())
+
+
+def lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -128,6 +182,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument(
+        "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
+    )
     asyncio.run(run(parser.parse_args()))
 
 
