@@ -21,11 +21,10 @@ def _to_scaled(value: Decimal | str | int, places: int) -> int:
     number = Decimal(value) if not isinstance(value, Decimal) else value
     if not number.is_finite():
         raise ScaleError("must be a finite number")
-    exponent = number.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+    scaled = number.scaleb(places)
+    if scaled != scaled.to_integral_value():
         raise ScaleError(f"must have at most {places} decimal places")
-    return int(number.scaleb(places))
+    return int(scaled)
 
 
 def credits_to_int(value: Decimal | str | int) -> int:

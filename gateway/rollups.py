@@ -43,25 +43,45 @@ def ai_rollup_rows(
     calls: Iterable[CallFacts], zones: dict[str, ZoneInfo]
 ) -> dict[str, list[dict[str, Any]]]:
     """Sum the calls into one row per key of every daily and monthly rollup."""
+    # First per full key (a batch repeats them), then into each rollup.
+    full: dict[tuple[Any, ...], list[int]] = {}
+    days: dict[tuple[str, int], date] = {}
+    for call in calls:
+        # Offsets are whole quarter hours: a quarter hour has one local day.
+        quarter = (call.org_id, int(call.occurred_at.timestamp()) // 900)
+        day = days.get(quarter)
+        if day is None:
+            day = days[quarter] = local_day(call.occurred_at, zones[call.org_id])
+        key = (
+            call.org_id,
+            day,
+            call.billing_mode,
+            call.reason,
+            call.member_id,
+            call.provider,
+            call.tier,
+        )
+        acc = full.get(key)
+        if acc is None:
+            acc = full[key] = [0, 0, 0, 0]
+        acc[0] += 1
+        acc[1] += call.credits_e4
+        acc[2] += call.cost_micros
+        acc[3] += call.tokens
     sums: dict[str, dict[tuple[Any, ...], list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0, 0, 0])
     )
-    for call in calls:
-        day = local_day(call.occurred_at, zones[call.org_id])
-        buckets: dict[str, date] = {"daily": day, "monthly": month_start(day)}
-        for grain, bucket in buckets.items():
-            for dim, columns in _KEYS.items():
-                key = (
-                    call.org_id,
-                    bucket,
-                    call.billing_mode,
-                    *(getattr(call, col) for col in columns),
-                )
-                acc = sums[f"{grain}_by_{dim}"][key]
-                acc[0] += 1
-                acc[1] += call.credits_e4
-                acc[2] += call.cost_micros
-                acc[3] += call.tokens
+    for (org_id, day, mode, reason, member_id, provider, tier), acc in full.items():
+        month = month_start(day)
+        for grain, bucket in (("daily", day), ("monthly", month)):
+            for name, rest in (
+                (f"{grain}_by_reason", (reason,)),
+                (f"{grain}_by_member", (member_id,)),
+                (f"{grain}_by_model", (provider, tier)),
+            ):
+                target = sums[name][(org_id, bucket, mode, *rest)]
+                for i in range(4):
+                    target[i] += acc[i]
     out: dict[str, list[dict[str, Any]]] = {}
     for name, by_key in sums.items():
         grain, dim = name.split("_by_")
