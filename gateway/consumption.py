@@ -6,7 +6,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from gateway.calendar import add_months, billing_period_start
 
@@ -129,9 +130,10 @@ class Forecast:
     recommended_purchase: int
 
 
-def _round_credits_2(value: Decimal) -> int:
+def _round_credits_2(value: Fraction) -> int:
     """Ten-thousandths, rounded half-up to hundredths of a credit."""
-    return int((value / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
+    hundredths = value / 100
+    return math.floor(hundredths + Fraction(1, 2)) * 100
 
 
 def forecast(
@@ -140,10 +142,14 @@ def forecast(
     today: date,
     last_14_days_e4: int,
 ) -> Forecast:
-    """Projection of the current period at the last fourteen days' daily rate."""
-    rate = Decimal(last_14_days_e4) / 14
+    """Projection of the current period at the last fourteen days' daily rate.
+
+    Exact rational arithmetic: a rate of 2/14 a day must empty a balance of 1 in 7 days, not
+    in 6.999… of them.
+    """
+    rate = Fraction(last_14_days_e4, 14)
     remaining_days = max(0, (period.end - today).days)
-    projected = _round_credits_2(Decimal(period.used) + rate * remaining_days)
+    projected = _round_credits_2(period.used + rate * remaining_days)
     projected_remaining = period.total - projected
     balance = period.remaining
     runs_out: date | None
@@ -152,11 +158,11 @@ def forecast(
     elif rate == 0:
         runs_out = None
     else:
-        runs_out = today + timedelta(days=math.floor(Decimal(balance) / rate))
+        runs_out = today + timedelta(days=math.floor(balance / rate))
         if runs_out >= period.end:
             runs_out = None
     shortfall = max(0, -projected_remaining)
-    recommended = math.ceil(Decimal(shortfall) * Decimal("1.2") / CREDIT) * CREDIT
+    recommended = math.ceil(Fraction(shortfall) * Fraction(6, 5) / CREDIT) * CREDIT
     return Forecast(projected, projected_remaining, runs_out, recommended)
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from starlette.applications import Starlette
 
@@ -23,6 +24,12 @@ from gateway.migrate import migrate
 from tests.support import NOW, MovableClock, make_settings
 
 T = TypeVar("T")
+
+# CI replays the same examples every run (a red build is then always reproducible);
+# developers' runs explore new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 PG_SERVER = os.environ.get("GATEWAY_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 # Seeded by the migration; every other table is emptied between tests.
 _KEEP = {"alembic_version", "role_permissions"}
