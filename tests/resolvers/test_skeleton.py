@@ -147,3 +147,20 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
         "requestId": "req-42",
     }
     assert response.headers["x-request-id"] == "req-42"
+
+
+async def test_depth_and_token_limits(client: httpx.AsyncClient) -> None:
+    await put_org(client, "acme")
+    await put_member(client, "acme", "m1", role="ACCOUNT_ADMIN")
+    token = member_token("acme", "m1")
+    # Opening.credits.opening.credits... cycles: ten levels are allowed, twelve are not.
+    allowed = "{ organization { openings { edges { node { credits { opening { credits { opening { id } } } } } } } } }"
+    assert "errors" not in await graphql(client, allowed, token=token)
+    deep = "{ organization { openings { edges { node { credits { opening { credits { opening { credits { opening { credits { opening { id } } } } } } } } } } } } }"
+    body = await graphql(client, deep, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "depth" in body["errors"][0]["message"]
+    wide = "{ viewer { " + "permissions " * 2_100 + "} }"
+    body = await graphql(client, wide, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "token" in body["errors"][0]["message"].lower()
