@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,6 +55,23 @@ async def _zones_of_orgs(conn: AsyncConnection, org_ids: Sequence[str]) -> dict[
     return {row.id: ZoneInfo(row.time_zone) for row in rows}
 
 
+async def _known_per_org(
+    conn: AsyncConnection,
+    refs: Sequence[tuple[str, str]],
+    zones: dict[str, ZoneInfo],
+    existing: Callable[..., Awaitable[set[str]]],
+) -> dict[str, set[str]]:
+    """Which of the referenced ids exist, per (known) organization: one query each."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for org_id, ident in refs:
+        wanted[org_id].add(ident)
+    return {
+        org: await existing(conn, org_id=org, ids=ids)
+        for org, ids in wanted.items()
+        if org in zones
+    }
+
+
 def _check_time(problems: _Problems, index: int, occurred_at: datetime, now: datetime) -> None:
     if occurred_at > now + MAX_CLOCK_SKEW:
         problems.add(index, "occurredAt", "is in the future")
@@ -66,14 +83,9 @@ async def ingest_ai_calls(
     """Store a batch of calls in the caller's transaction; any bad event stores nothing."""
     problems = _Problems()
     zones = await _zones_of_orgs(conn, [e.org_id for e in events])
-    member_ids: dict[str, set[str]] = defaultdict(set)
-    for event in events:
-        member_ids[event.org_id].add(event.member_id)
-    known_members = {
-        org: await member_queries.existing_member_ids(conn, org_id=org, ids=ids)
-        for org, ids in member_ids.items()
-        if org in zones
-    }
+    known_members = await _known_per_org(
+        conn, [(e.org_id, e.member_id) for e in events], zones, member_queries.existing_member_ids
+    )
     model_ids = sorted({e.model for e in events})
     models = {row.id: row for row in await catalog_queries.models_by_ids(conn, ids=model_ids)}
     prices: dict[str, list[Any]] = defaultdict(list)
@@ -154,14 +166,12 @@ async def ingest_interview_events(
 ) -> IngestResult:
     problems = _Problems()
     zones = await _zones_of_orgs(conn, [e.org_id for e in events])
-    opening_ids: dict[str, set[str]] = defaultdict(set)
-    for event in events:
-        opening_ids[event.org_id].add(event.opening_id)
-    known_openings = {
-        org: await opening_queries.existing_opening_ids(conn, org_id=org, ids=ids)
-        for org, ids in opening_ids.items()
-        if org in zones
-    }
+    known_openings = await _known_per_org(
+        conn,
+        [(e.org_id, e.opening_id) for e in events],
+        zones,
+        opening_queries.existing_opening_ids,
+    )
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for index, event in enumerate(events):
