@@ -86,21 +86,23 @@ class GraphQLEndpoint:
         if _wants_graphiql(request):
             await HTMLResponse(graphiql_html())(scope, receive, send)
             return
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > GRAPHQL_BODY_LIMIT:
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "the request body is larger than 1 MiB",
-                            "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE},
-                        }
-                    ]
-                },
-                status_code=413,
-            )
-            await response(scope, receive, send)
-            return
+        if request.method == "POST":
+            body = await _bounded_body(receive)
+            if body is None:
+                response = JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "the request body is larger than 1 MiB",
+                                "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE},
+                            }
+                        ]
+                    },
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+            receive = _replay(body)
         try:
             caller = await self._state.authenticator.caller(request.headers.get("authorization"))
         except AuthError as exc:
@@ -110,6 +112,37 @@ class GraphQLEndpoint:
         if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
             send = _graphql_response_media_type(scope, send)
         await self._view(scope, receive, send)
+
+
+async def _bounded_body(receive: Receive) -> bytes | None:
+    """The whole body, or None as soon as it passes the limit (declared or chunked)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > GRAPHQL_BODY_LIMIT:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def _graphql_response_media_type(scope: Scope, send: Send) -> Send:

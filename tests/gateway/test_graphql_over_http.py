@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 
 from tests.support import bearer, member_token, put_member, put_org
@@ -54,3 +56,22 @@ async def test_field_errors_keep_status_200(client: httpx.AsyncClient) -> None:
     )
     assert partial.status_code == 200
     assert partial.json()["data"] == {"organization": {"name": "Org acme", "plan": None}}
+
+
+async def test_bodies_over_one_mib_are_refused_even_when_chunked(client: httpx.AsyncClient) -> None:
+    auth = await _setup(client)
+    padding = " " * (1024 * 1024)
+    query = '{"query": "{ organization { name } }' + padding + '"}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        data = query.encode()
+        for start in range(0, len(data), 64 * 1024):
+            yield data[start : start + 64 * 1024]
+
+    response = await client.post(
+        "/graphql", content=chunks(), headers={**auth, "content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    small = await client.post("/graphql", json={"query": "{ organization { name } }"}, headers=auth)
+    assert small.json()["data"] == {"organization": {"name": "Org acme"}}
