@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import tempfile
 from datetime import timedelta
 
 from gateway.auth import issue_member_token
@@ -12,6 +14,7 @@ from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
 from gateway.db import Database
 from gateway.logs import uvicorn_log_config
+from gateway.metrics import MULTIPROCESS_ENV
 from gateway.migrate import migrate
 
 
@@ -40,12 +43,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     settings = _settings()
     asyncio.run(_migrate(settings))
+    workers = args.workers or settings.workers
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        # Each worker writes its metrics to files here; /metrics adds them up.
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="gateway-metrics-")
     uvicorn.run(
         "gateway.asgi:app_from_env",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=args.workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
         log_config=uvicorn_log_config(),
