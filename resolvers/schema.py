@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -16,6 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
 from resolvers.catalog import AiModel
@@ -41,8 +42,17 @@ SHAPE_RULES = [
 ]
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Clients' mistakes (syntax, validation, permissions) are answers, not server faults;
+        # unexpected errors are logged with the request id where they are masked.
+        return None
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         types=[Organization, Member, AiModel, UsageCall, Opening],
         schema_directives=[RequiresPermissionDirective],

@@ -125,7 +125,10 @@ async def test_document_errors_are_coded(client: httpx.AsyncClient, query: str, 
 
 
 async def test_unexpected_errors_are_masked_with_the_request_id(
-    client: httpx.AsyncClient, app: Starlette, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient,
+    app: Starlette,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await put_org(client, "acme")
     await put_member(client, "acme", "m1")
@@ -147,6 +150,12 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
         "requestId": "req-42",
     }
     assert response.headers["x-request-id"] == "req-42"
+    # The server log keeps what the client does not see, under the same request id.
+    logged = [r for r in caplog.records if r.name == "gateway.graphql"]
+    assert len(logged) == 1
+    assert "req-42" in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+    assert "hunter2" in str(logged[0].exc_info[1])
 
 
 async def test_depth_and_token_limits(client: httpx.AsyncClient) -> None:
