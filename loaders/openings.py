@@ -8,7 +8,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.db import Database
-from gateway.queries import consumption as consumption_queries
+from gateway.queries import openings as opening_queries
 
 
 class OpeningLoader(DataLoader[str, Any | None]):
@@ -19,8 +19,6 @@ class OpeningLoader(DataLoader[str, Any | None]):
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[Any | None]:
         async with self._db.read() as conn:
-            rows = await consumption_queries.openings_by_ids(
-                conn, org_id=self._org_id, ids=set(keys)
-            )
+            rows = await opening_queries.openings_by_ids(conn, org_id=self._org_id, ids=set(keys))
         by_id = {row.id: row for row in rows}
         return [by_id.get(key) for key in keys]

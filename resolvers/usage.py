@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -40,8 +40,6 @@ from resolvers.usage_types import (
     UserUsage,
     UserUsageList,
 )
-
-T = TypeVar("T")
 
 DASHBOARDS = {
     "ANTHROPIC": "https://console.anthropic.com/settings/usage",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -131,13 +131,6 @@ async def interviews_completed_or_partial(
     if opening_id is not None:
         stmt = stmt.where(e.c.opening_id == opening_id)
     return int((await conn.execute(stmt)).scalar_one())
-
-
-async def openings_by_ids(
-    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
-) -> Sequence[Row[Any]]:
-    stmt = select(openings).where(openings.c.org_id == org_id, openings.c.id.in_(list(ids)))
-    return (await conn.execute(stmt)).all()
 
 
 async def all_openings(conn: AsyncConnection, *, org_id: str) -> Sequence[Row[Any]]:
