@@ -37,13 +37,15 @@ def usd_to_int(value: Decimal | str | int) -> int:
     return _to_scaled(value, USD_PLACES)
 
 
-def _from_scaled(value: int, places: int) -> Decimal:
-    number = Decimal(value).scaleb(-places)
-    # Plain notation with at least two decimals, no trailing zeros beyond that.
-    normalized = number.normalize()
-    exponent = normalized.as_tuple().exponent
+def _two_places_at_least(number: Decimal) -> Decimal:
+    """At least two decimals, no trailing zeros beyond them: ``12.5`` -> ``12.50``."""
+    exponent = number.normalize().as_tuple().exponent
     assert isinstance(exponent, int)
     return number.quantize(Decimal(1).scaleb(min(-2, exponent)))
+
+
+def _from_scaled(value: int, places: int) -> Decimal:
+    return _two_places_at_least(Decimal(value).scaleb(-places))
 
 
 def credits_from_int(value: int) -> Decimal:
@@ -58,10 +60,7 @@ def usd_from_int(value: int) -> Decimal:
 
 def format_decimal(value: Decimal) -> str:
     """Plain notation, at least two decimals, never an exponent: ``12.50``, ``0.0125``."""
-    normalized = value.normalize()
-    exponent = normalized.as_tuple().exponent
-    assert isinstance(exponent, int)
-    return f"{value.quantize(Decimal(1).scaleb(min(-2, exponent))):f}"
+    return f"{_two_places_at_least(value):f}"
 
 
 def call_cost_micros(

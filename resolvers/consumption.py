@@ -43,6 +43,7 @@ from resolvers.consumption_types import (
 )
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
+from resolvers.memo import read_once
 from resolvers.pagination import PageInfo, check_first, page_info
 from resolvers.period import Granularity, PeriodFields, PeriodInput, PeriodPreset, period_for
 
@@ -108,18 +109,14 @@ class OpeningUsageConnection:
     total_count: int = strawberry.field(description="Openings with activity in the period.")
 
 
-async def _read(info: Info, key: tuple[Any, ...], query: Any, **kwargs: Any) -> Any:
-    async def run() -> Any:
-        async with info.context.db.read() as conn:
-            return await query(conn, org_id=info.context.caller.org_id, **kwargs)
-
-    return await info.context.memo.get(("consumption", *key, *sorted(kwargs.items())), run)
+async def _read(info: Info, query: Any, **kwargs: Any) -> Any:
+    context = info.context
+    return await read_once(context.memo, context.db, query, org_id=context.caller.org_id, **kwargs)
 
 
 async def _opening_totals(info: Info, span: Period) -> dict[str, OpeningFigures]:
     rows = await _read(
         info,
-        ("openings",),
         consumption_queries.totals_by_opening,
         first=span.first_day,
         end=span.end_day,
@@ -169,7 +166,6 @@ class ConsumptionPeriod(PeriodFields):
     async def _status(self, info: Info) -> list[StatusTotals]:
         rows: list[StatusTotals] = await _read(
             info,
-            ("status",),
             consumption_queries.totals_by_status,
             first=self.span.first_day,
             end=self.span.end_day,
@@ -180,7 +176,6 @@ class ConsumptionPeriod(PeriodFields):
     async def total_interviews(self, info: Info) -> int:
         count: int = await _read(
             info,
-            ("total",),
             consumption_queries.interviews_completed_or_partial,
             start=self.span.start,
             end=self.span.end,
@@ -204,6 +199,8 @@ class ConsumptionPeriod(PeriodFields):
             org = await org_queries.get_org(conn, org_id=self.org_id)
             plans = await org_queries.plan_history(conn, org_id=self.org_id)
             purchases = await consumption_queries.purchases(conn, org_id=self.org_id)
+            horizon = max(target, today) + timedelta(days=62)
+            daily = await consumption_queries.credits_per_day(conn, org_id=self.org_id, end=horizon)
         if org is None:
             raise BadUserInput("the organization no longer exists")
         terms = [
@@ -216,9 +213,6 @@ class ConsumptionPeriod(PeriodFields):
             )
             for p in plans
         ]
-        horizon = max(target, today) + timedelta(days=62)
-        async with info.context.db.read() as conn:
-            daily = await consumption_queries.credits_per_day(conn, org_id=self.org_id, end=horizon)
         chain = billing_periods(
             plans=terms,
             active_since=org.active_since,
@@ -301,7 +295,6 @@ class ConsumptionPeriod(PeriodFields):
     ) -> list[CreditBucket]:
         days = await _read(
             info,
-            ("days",),
             consumption_queries.totals_by_day,
             first=self.span.first_day,
             end=self.span.end_day,
@@ -365,7 +358,6 @@ class ConsumptionPeriod(PeriodFields):
         if current:
             recent = await _read(
                 info,
-                ("recent", today),
                 consumption_queries.totals_by_day,
                 first=today - timedelta(days=14),
                 end=today,
@@ -416,7 +408,7 @@ async def openings_connection(
         time_zone=time_zone,
     )
     rows, figures = await asyncio.gather(
-        _read(info, ("all-openings",), consumption_queries.all_openings),
+        _read(info, consumption_queries.all_openings),
         _opening_totals(info, span),
     )
     for row in rows:

@@ -18,3 +18,13 @@ class RequestMemo:
             self._tasks[key] = asyncio.ensure_future(make())
         result: T = await self._tasks[key]
         return result
+
+
+async def read_once(memo: RequestMemo, db: Any, query: Any, **kwargs: Any) -> Any:
+    """``query(conn, **kwargs)`` on a connection of its own, once per request and arguments."""
+
+    async def run() -> Any:
+        async with db.read() as conn:
+            return await query(conn, **kwargs)
+
+    return await memo.get((query, *sorted(kwargs.items())), run)

@@ -23,7 +23,7 @@ from gateway.usage import buckets, ordered, relative, trend, user_rows
 from resolvers.catalog import AiProvider
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
-from resolvers.memo import RequestMemo
+from resolvers.memo import RequestMemo, read_once
 from resolvers.pagination import check_first, page_info
 from resolvers.period import Granularity, PeriodFields
 from resolvers.usage_types import (
@@ -97,23 +97,23 @@ class UsagePeriod(PeriodFields):
             provider_dashboard_url=DASHBOARDS[self.provider],
         )
 
-    async def _read(self, info: Info, key: str, query: Any, *, span: Period | None = None) -> Any:
+    async def _read(self, info: Info, query: Any, *, span: Period | None = None) -> Any:
         period = span or self.span
-
-        async def run() -> Any:
-            async with info.context.db.read() as conn:
-                return await query(
-                    conn, org_id=self.org_id, first=period.first_day, end=period.end_day
-                )
-
-        return await self.memo.get(f"{key}:{period.first_day}:{period.end_day}", run)
+        return await read_once(
+            self.memo,
+            info.context.db,
+            query,
+            org_id=self.org_id,
+            first=period.first_day,
+            end=period.end_day,
+        )
 
     async def reason_totals(self, info: Info) -> list[Totals]:
-        rows: list[Totals] = await self._read(info, "reason", usage_queries.totals_by_reason)
+        rows: list[Totals] = await self._read(info, usage_queries.totals_by_reason)
         return rows
 
     async def model_totals(self, info: Info) -> list[Totals]:
-        rows: list[Totals] = await self._read(info, "model", usage_queries.totals_by_model)
+        rows: list[Totals] = await self._read(info, usage_queries.totals_by_model)
         return rows
 
     @strawberry.field(description="The summary tile.")
@@ -148,7 +148,7 @@ class UsagePeriod(PeriodFields):
     )
     async def by_user(self, info: Info, first: int | None = 5) -> UserUsageList:
         limit = check_first(first, argument="first", default=5, maximum=500)
-        rows = await self._read(info, "member", usage_queries.totals_by_member)
+        rows = await self._read(info, usage_queries.totals_by_member)
         merged = user_rows(rows)
         total = sum(row.totals.credits_e4 for row in merged)
         members = info.context.loaders.members
@@ -250,7 +250,7 @@ class UsagePeriod(PeriodFields):
     async def time_series(
         self, info: Info, granularity: Granularity = Granularity.DAY
     ) -> list[UsageBucket]:
-        days = await self._read(info, "days", usage_queries.credits_by_day)
+        days = await self._read(info, usage_queries.credits_by_day)
         return [
             UsageBucket(
                 start=b.start,
@@ -268,7 +268,7 @@ class UsagePeriod(PeriodFields):
         last_first = add_months(self.span.first_day, -1)
         if basis is TrendBasis.PREVIOUS_MONTH:
             last = Period(None, last_first, self.span.first_day, self.span.zone)
-            rows = await self._read(info, "reason", usage_queries.totals_by_reason, span=last)
+            rows = await self._read(info, usage_queries.totals_by_reason, span=last)
             previous = sum(t.credits_e4 for t in rows)
             against = "last month"
         else:
@@ -292,7 +292,7 @@ class UsagePeriod(PeriodFields):
             point = local_midnight(self.span.first_day, zone)
         point_day = point.date()
         whole = Period(None, last_first, min(point_day, self.span.first_day), zone)
-        rows = await self._read(info, "reason", usage_queries.totals_by_reason, span=whole)
+        rows = await self._read(info, usage_queries.totals_by_reason, span=whole)
         previous: int = sum(t.credits_e4 for t in rows)
         day_start = local_midnight(point_day, zone)
         if day_start < point and point_day < self.span.first_day:
