@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format schema bench demo clean
+.PHONY: run test lint typecheck architecture format schema bench demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,19 +17,23 @@ run: $(STAMP)
 	$(BIN)/usage-gateway demo --if-empty
 	$(BIN)/usage-gateway serve
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gateway resolvers loaders tests bench
-	$(BIN)/ruff format --check gateway resolvers loaders tests bench
+	$(BIN)/ruff check gateway tests bench
+	$(BIN)/ruff format --check gateway tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The layers and rules of the house, declared in pyproject.toml ([tool.importlinter]).
+architecture: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix gateway resolvers loaders tests bench
-	$(BIN)/ruff format gateway resolvers loaders tests bench
+	$(BIN)/ruff check --fix gateway tests bench
+	$(BIN)/ruff format gateway tests bench
 
 schema: $(STAMP)
 	$(BIN)/usage-gateway export-schema > schema.graphql

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from gateway.catalog import DEFAULT_CATALOG
-from gateway.db import Database
-from gateway.queries.ingest import add_to_ai_rollups
-from gateway.rollups import CallFacts, ai_rollup_rows
-from gateway.tables import ai_calls, members, organizations
+from gateway.catalog.defaults import DEFAULT_CATALOG
+from gateway.storage.db import Database
+from gateway.storage.tables import ai_calls, members, organizations
+from gateway.usage.rollups import CallFacts, ai_rollup_rows
+from gateway.usage.writes import add_to_ai_rollups
 
 REASONS = ("CHAT", "CHAT", "CHAT", "GENERATE_FIELD", "SUMMARIZE_CV")
 MODELS = [m for m in DEFAULT_CATALOG if m.provider == "ANTHROPIC"]

@@ -16,11 +16,11 @@ import asyncpg
 import httpx
 import orjson
 
-from gateway.app import create_app
 from gateway.clock import fixed_clock
 from gateway.config import Settings
-from gateway.db import Database
 from gateway.migrate import migrate
+from gateway.storage.db import Database
+from gateway.web.app import create_app
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SERVICE = {"Authorization": "Bearer bench-service", "content-type": "application/json"}

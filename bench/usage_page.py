@@ -22,14 +22,14 @@ import httpx
 from sqlalchemy import event, func, select, text
 
 from bench.dataset import build
-from gateway.app import create_app, settle_heap
-from gateway.auth import issue_member_token
 from gateway.clock import fixed_clock
 from gateway.config import Settings
-from gateway.cursors import CursorCodec
-from gateway.db import Database
+from gateway.core.cursors import CursorCodec
 from gateway.migrate import migrate
-from gateway.tables import ai_calls
+from gateway.orgs.credentials import issue_member_token
+from gateway.storage.db import Database
+from gateway.storage.tables import ai_calls
+from gateway.web.app import create_app, settle_heap
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_QUERY = (ROOT.parent / "shared" / "design" / "queries" / "usage-page.graphql").read_text()

@@ -1,1 +1,1 @@
-"""Usage & credits gateway: GraphQL over an organization's AI usage and interview credits."""
+"""The usage & credits gateway: an organization's AI usage and interview-credit numbers."""

@@ -9,13 +9,14 @@ import sys
 import tempfile
 from datetime import timedelta
 
-from gateway.auth import issue_member_token
 from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
-from gateway.db import Database
-from gateway.logs import uvicorn_log_config
-from gateway.metrics import MULTIPROCESS_ENV
+from gateway.demo.records import DemoSummary
 from gateway.migrate import migrate
+from gateway.orgs.credentials import issue_member_token
+from gateway.storage.db import Database
+from gateway.web.logs import uvicorn_log_config
+from gateway.web.metrics import MULTIPROCESS_ENV
 
 
 def _settings() -> Settings:
@@ -48,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # Each worker writes its metrics to files here; /metrics adds them up.
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="gateway-metrics-")
     uvicorn.run(
-        "gateway.asgi:app_from_env",
+        "gateway.web.asgi:app_from_env",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
@@ -73,25 +74,54 @@ def cmd_token(args: argparse.Namespace) -> None:
 
 
 def cmd_export_schema(_: argparse.Namespace) -> None:
-    from resolvers.schema import schema
+    from gateway.resolvers.schema import schema
 
     sys.stdout.write(schema.as_str() + "\n")
 
 
+def print_demo_summary(summary: DemoSummary) -> None:
+    """How to explore the demo: what was loaded, a member token and the links that carry it."""
+    if summary.already_loaded:
+        print(f"The demo data is already loaded (organizations {', '.join(summary.org_ids)}).")
+    else:
+        print(
+            f"Demo data loaded: {len(summary.org_ids)} organizations "
+            f"({', '.join(summary.org_ids)}), {summary.members} members "
+            f"({summary.removed_members} removed), {summary.ai_calls:,} AI calls, "
+            f"{summary.interview_events:,} interview events, {summary.openings} openings, "
+            f"{summary.credit_purchases} credit purchases."
+        )
+        if summary.skipped_events:
+            print(
+                f"({summary.skipped_events:,} events were already stored "
+                "and were left as they were.)"
+            )
+    who = f"{summary.admin_name}, " if summary.admin_name else ""
+    url = summary.graphiql_url
+    print()
+    print(f"GraphiQL: {url}")
+    print(f"Member token ({who}ACCOUNT_ADMIN of {summary.admin_org_id}, valid 30 days):")
+    print(f"  {summary.token}")
+    print("Open GraphiQL with the Authorization header already filled in:")
+    print(f"  {url}?token={summary.token}")
+    print('or paste {"Authorization": "Bearer <token>"} into the Headers tab of GraphiQL.')
+    print("Other members: usage-gateway token --org globex --member globex-u001")
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
-    from gateway.demo import load_demo
+    from gateway.demo.load import load_demo
 
     settings = _settings()
 
-    async def run() -> None:
+    async def run() -> DemoSummary:
         db = Database.from_url(settings.database_url)
         try:
             await migrate(db)
-            await load_demo(db, settings=settings, only_if_empty=args.if_empty)
+            return await load_demo(db, settings=settings, only_if_empty=args.if_empty)
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    print_demo_summary(asyncio.run(run()))
 
 
 def build_parser() -> argparse.ArgumentParser:

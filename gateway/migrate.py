@@ -1,32 +1,13 @@
-"""Schema migrations (one Alembic history for SQLite and PostgreSQL) and reference data."""
+"""A database ready to serve: the latest schema and the shipped model catalog."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
-from sqlalchemy.engine import Connection
-
-from gateway.catalog import ensure_default_catalog
-from gateway.db import Database
-
-MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
-
-
-def _upgrade(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+from gateway.catalog.service import ensure_default_catalog
+from gateway.storage.db import Database
+from gateway.storage.migrate import upgrade_schema
 
 
 async def migrate(db: Database) -> None:
     """Bring the schema to the latest revision, then add missing catalog models."""
-    async with db.engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    await upgrade_schema(db)
     await ensure_default_catalog(db)

@@ -17,10 +17,10 @@ from hypothesis import settings
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from gateway.app import create_app
-from gateway.catalog import ensure_default_catalog
-from gateway.db import Database
+from gateway.catalog.service import ensure_default_catalog
 from gateway.migrate import migrate
+from gateway.storage.db import Database
+from gateway.web.app import create_app
 from tests.support import NOW, MovableClock, make_settings
 
 T = TypeVar("T")

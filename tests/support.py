@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.auth import issue_member_token
 from gateway.config import Settings
+from gateway.orgs.credentials import issue_member_token
 
 SERVICE = {"Authorization": "Bearer test-service-token"}
 JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"

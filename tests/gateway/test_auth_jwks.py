@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from gateway.app import create_app
-from gateway.db import Database
+from gateway.storage.db import Database
+from gateway.web.app import create_app
 from tests.support import NOW, MovableClock, bearer, make_settings, put_member, put_org
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

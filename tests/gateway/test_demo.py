@@ -10,9 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gateway.calendar import add_months, local_day, month_start
-from gateway.cli import build_parser, cmd_demo
-from gateway.db import Database
+from gateway.cli import build_parser, cmd_demo, print_demo_summary
+from gateway.core.calendar import add_months, local_day, month_start
 from gateway.demo import (
     ADMIN_MEMBER_ID,
     ADMIN_ORG_ID,
@@ -22,7 +21,8 @@ from gateway.demo import (
     build_dataset,
     load_demo,
 )
-from gateway.tables import (
+from gateway.storage.db import Database
+from gateway.storage.tables import (
     ai_calls,
     ai_daily_by_member,
     ai_daily_by_reason,
@@ -44,9 +44,12 @@ ROLES = {"ACCOUNT_ADMIN", "ADMIN", "STAFFING", "INTERVIEWER"}
 
 
 async def _load(db: Database, *, only_if_empty: bool = False) -> DemoSummary:
-    return await load_demo(
+    """Load and print the way in, as ``usage-gateway demo`` does."""
+    summary = await load_demo(
         db, settings=settings_for_tests(), only_if_empty=only_if_empty, now=NOW, scale=SCALE
     )
+    print_demo_summary(summary)
+    return summary
 
 
 async def _rows(db: Database, stmt: Any) -> list[Any]:

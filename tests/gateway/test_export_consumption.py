@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
 
-from gateway.db import Database
-from gateway.tables import interview_daily, interview_day_candidates
+from gateway.storage.db import Database
+from gateway.storage.tables import interview_daily, interview_day_candidates
 from tests.reference.consumption import EXPORT_HEADER, Ledger, Plan
 from tests.resolvers.test_consumption_handmade import (
     ingest,

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import gateway.models  # noqa: F401  (registers the tables)
-from gateway.db import Database
+import gateway.storage.models  # noqa: F401  (registers the tables)
+from gateway.storage.db import Database
 
 
 async def test_models_and_migrations_agree(db: Database) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.money import (
+from gateway.core.money import (
     ScaleError,
     call_cost_micros,
     credits_from_int,

@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 
-from gateway.db import Database
-from gateway.rollups import rebuild_interview_rollups
-from gateway.tables import (
+from gateway.consumption.rollups import rebuild_interview_rollups
+from gateway.storage.db import Database
+from gateway.storage.tables import (
     ai_calls,
     ai_daily_by_member,
     ai_daily_by_reason,
     ai_monthly_by_model,
     interview_daily,
 )
-from gateway.tables import interview_events as events_table
+from gateway.storage.tables import interview_events as events_table
 from tests.support import SERVICE, ai_call, put_member, put_org
 
 

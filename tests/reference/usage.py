@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway.catalog import DEFAULT_CATALOG
+from gateway.catalog.defaults import DEFAULT_CATALOG
 
 PROVIDER_NAMES = {"ANTHROPIC": "Anthropic", "OPENAI": "OpenAI"}
 REASON_LABELS = {"CHAT": "Chat", "GENERATE_FIELD": "Generate field", "SUMMARIZE_CV": "Summarize CV"}

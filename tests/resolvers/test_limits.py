@@ -9,8 +9,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.app import create_app
-from gateway.db import Database
+from gateway.storage.db import Database
+from gateway.web.app import create_app
 from tests.support import (
     NOW,
     MovableClock,

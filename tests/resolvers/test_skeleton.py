@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.node import decode_global_id, encode_global_id
+from gateway.resolvers.node import decode_global_id, encode_global_id
 from tests.support import SERVICE, bearer, graphql, member_token, put_member, put_org
 
 PLAN = {
@@ -136,7 +136,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr("gateway.queries.orgs.get_org", broken)
+    monkeypatch.setattr("gateway.orgs.queries.get_org", broken)
     response = await client.post(
         "/graphql",
         json={"query": "{ organization { name } }"},

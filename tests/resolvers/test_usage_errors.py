@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from gateway.db import Database
+from gateway.storage.db import Database
 from tests.support import (
     SERVICE,
     ai_call,

@@ -14,7 +14,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.catalog import DEFAULT_CATALOG
+from gateway.catalog.defaults import DEFAULT_CATALOG
 from tests.reference.usage import Org, approx_floats, project, resolve_period, usage_page
 from tests.resolvers import test_usage_handmade as hm
 from tests.support import (

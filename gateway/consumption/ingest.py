@@ -1,0 +1,144 @@
+"""Ingest of interview events and credit purchases: all-or-nothing, idempotent, rollups in step."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.consumption import charges, opening_queries, writes
+from gateway.consumption.charges import Contribution
+from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
+from gateway.consumption.records import InterviewEventRecord
+from gateway.core.batches import BatchProblems, IngestResult
+from gateway.core.calendar import local_day
+from gateway.core.errors import Conflict, NotFound, Problem
+from gateway.core.money import credits_to_int
+from gateway.orgs import queries as org_queries
+from gateway.orgs.lookups import known_per_org, zones_of_orgs
+
+
+async def ingest_interview_events(
+    conn: AsyncConnection, *, events: Sequence[InterviewEventIn], now: datetime
+) -> IngestResult:
+    """Store a batch of events in the caller's transaction; any bad event stores nothing."""
+    problems = BatchProblems()
+    zones = await zones_of_orgs(conn, [e.org_id for e in events])
+    known_openings = await known_per_org(
+        conn,
+        [(e.org_id, e.opening_id) for e in events],
+        zones,
+        opening_queries.existing_opening_ids,
+    )
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for index, event in enumerate(events):
+        if event.org_id not in zones:
+            problems.add(index, "orgId", f"unknown organization {event.org_id!r}")
+            continue
+        if event.opening_id not in known_openings[event.org_id]:
+            problems.add(index, "openingId", f"unknown opening {event.opening_id!r}")
+        problems.check_time(index, event.occurred_at, now)
+        if (event.org_id, event.event_id) in seen:
+            problems.add(index, "eventId", "appears twice in the batch")
+        seen.add((event.org_id, event.event_id))
+        rows.append(
+            {
+                "org_id": event.org_id,
+                "event_id": event.event_id,
+                "opening_id": event.opening_id,
+                "interview_id": event.interview_id,
+                "candidate_id": event.candidate_id,
+                "occurred_at": event.occurred_at,
+                "status": event.status.value,
+                "completed_fraction_e2": charges.fraction_e2(event.completed_fraction),
+                "charge_e4": 0,
+                "ingested_at": now,
+            }
+        )
+    problems.raise_if_any()
+
+    rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
+    new = await writes.insert_new_interview_events(conn, rows=rows)
+    fresh = [row for row in rows if (row["org_id"], row["event_id"]) in new]
+    touched = {(row["org_id"], row["interview_id"]) for row in fresh}
+    await _recharge_interviews(conn, touched, new, zones)
+    await writes.add_day_candidates(
+        conn,
+        rows=[
+            {
+                "org_id": row["org_id"],
+                "day": local_day(row["occurred_at"], zones[row["org_id"]]),
+                "opening_id": row["opening_id"],
+                "candidate_id": row["candidate_id"],
+            }
+            for row in fresh
+        ],
+    )
+    return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
+
+
+async def _recharge_interviews(
+    conn: AsyncConnection,
+    keys: set[tuple[str, str]],
+    new: set[tuple[str, str]],
+    zones: dict[str, ZoneInfo],
+) -> None:
+    """Recompute the touched interviews (late events included) and move the rollups with them.
+
+    Each interview's rollup contribution is computed without the new events and with them;
+    the difference is added, so a late event can shift charges and firsts between days.
+    """
+    by_interview: dict[tuple[str, str], list[InterviewEventRecord]] = defaultdict(list)
+    for event in await writes.events_of_interviews(conn, keys=keys):
+        by_interview[(event.org_id, event.interview_id)].append(event)
+    changes: list[tuple[str, str, int]] = []
+    deltas: dict[str, Contribution] = defaultdict(dict)
+    for (org_id, _interview), events in sorted(by_interview.items()):
+        charged = charges.charges(events)
+        for event in events:
+            if charged[event.event_id] != event.charge_e4:
+                changes.append((org_id, event.event_id, charged[event.event_id]))
+        old = [e for e in events if (org_id, e.event_id) not in new]
+        diff = charges.difference(
+            charges.contribution(events, zones[org_id]),
+            charges.contribution(old, zones[org_id]),
+        )
+        charges.add_into(deltas[org_id], diff)
+    await writes.set_interview_charges(conn, changes=changes)
+    await writes.add_to_interview_rollups(conn, deltas=deltas)
+
+
+async def record_purchase(
+    conn: AsyncConnection, *, org_id: str, purchase: CreditPurchaseIn, now: datetime
+) -> bool:
+    """Store a purchase; False when the same one is recorded already (a replay).
+
+    A replay with other figures is a :class:`Conflict`.
+    """
+    if await org_queries.get_org(conn, org_id=org_id) is None:
+        raise NotFound("organization", org_id, "orgId")
+    credits = credits_to_int(purchase.credits)
+    created = await writes.insert_purchase(
+        conn,
+        row={
+            "org_id": org_id,
+            "purchase_id": purchase.purchase_id,
+            "credits_e4": credits,
+            "occurred_at": purchase.occurred_at,
+            "created_at": now,
+        },
+    )
+    if not created:
+        stored = await writes.get_purchase(conn, org_id=org_id, purchase_id=purchase.purchase_id)
+        assert stored is not None
+        if (stored.credits_e4, stored.occurred_at) != (credits, purchase.occurred_at):
+            raise Conflict(
+                "this purchaseId is already recorded with other figures",
+                [Problem("purchaseId", "already used")],
+            )
+    return created

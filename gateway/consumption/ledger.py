@@ -1,0 +1,175 @@
+"""The balance chain of billing periods, the forecast and the planning example (pure: no I/O)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from gateway.core.calendar import add_months, billing_period_start
+from gateway.core.errors import InvalidInput
+from gateway.orgs.plans import plan_on, rolled_over
+from gateway.orgs.records import PlanRecord
+
+CREDIT = 10_000  # one credit in ten-thousandths
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    """One billing period's allocation and use (credits in ten-thousandths)."""
+
+    start: date
+    end: date
+    included: int
+    rolled_over: int
+    purchased: int
+    used: int
+    first_empty_day: date | None  # the first day the balance was <= 0, if any
+
+    @property
+    def total(self) -> int:
+        return self.included + self.rolled_over + self.purchased
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.used
+
+
+def _next_start(start: date, anchor: int) -> date:
+    """The first day after ``start`` that falls on ``anchor``."""
+    if start.day < anchor:
+        return start.replace(day=anchor)
+    return add_months(start.replace(day=anchor), 1)
+
+
+def billing_periods(
+    *,
+    plans: Sequence[PlanRecord],
+    active_since: date,
+    until: date,
+    daily_credits: dict[date, int],
+    purchases: Iterable[tuple[date, int]],
+    balance_until: date | None = None,
+) -> list[BillingPeriod]:
+    """Every billing period from the one containing ``active_since`` through the one
+    containing ``until``, each carrying the previous one's balance by its rollover rule.
+
+    No scheduled job is needed: the chain is recomputed from the rollups on demand.
+    ``balance_until`` stops counting use and purchases at that day (exclusive), for "now".
+    """
+    first_plan = plan_on(plans, active_since) or (plans[0] if plans else None)
+    anchor = first_plan.billing_anchor_day if first_plan else 1
+    start = billing_period_start(active_since, anchor)
+    bought: dict[date, int] = {}
+    for day, credits in purchases:
+        bought[day] = bought.get(day, 0) + credits
+    out: list[BillingPeriod] = []
+    carry = 0
+    while start <= until:
+        plan = plan_on(plans, start)
+        end = _next_start(start, plan.billing_anchor_day if plan else anchor)
+        stop = min(end, balance_until) if balance_until else end
+        included = plan.credits_per_period_e4 if plan else 0
+        rolled = rolled_over(plan, carry) if out else 0
+        purchased = 0
+        used = 0
+        balance = included + rolled
+        empty_day = None
+        day = start
+        while day < stop:
+            purchased += bought.get(day, 0)
+            used += daily_credits.get(day, 0)
+            balance = included + rolled + purchased - used
+            if empty_day is None and balance <= 0 and used > 0:
+                empty_day = day
+            day += timedelta(days=1)
+        period = BillingPeriod(start, end, included, rolled, purchased, used, empty_day)
+        out.append(period)
+        carry = period.remaining
+        start = end
+    return out
+
+
+def period_containing(periods: Sequence[BillingPeriod], day: date) -> BillingPeriod | None:
+    for period in periods:
+        if period.start <= day < period.end:
+            return period
+    return None
+
+
+@dataclass(frozen=True)
+class Forecast:
+    projected_used: int
+    projected_remaining: int
+    runs_out_on: date | None
+    recommended_purchase: int
+
+
+def _round_credits_2(value: Fraction) -> int:
+    """Ten-thousandths, rounded half-up to hundredths of a credit."""
+    hundredths = value / 100
+    return math.floor(hundredths + Fraction(1, 2)) * 100
+
+
+def forecast(
+    *,
+    period: BillingPeriod,
+    today: date,
+    last_14_days_e4: int,
+) -> Forecast:
+    """Projection of the current period at the last fourteen days' daily rate.
+
+    Exact rational arithmetic: a rate of 2/14 a day must empty a balance of 1 in 7 days, not
+    in 6.999… of them.
+    """
+    rate = Fraction(last_14_days_e4, 14)
+    remaining_days = max(0, (period.end - today).days)
+    projected = _round_credits_2(period.used + rate * remaining_days)
+    projected_remaining = period.total - projected
+    balance = period.remaining
+    runs_out: date | None
+    if balance <= 0:
+        runs_out = today
+    elif rate == 0:
+        runs_out = None
+    else:
+        runs_out = today + timedelta(days=math.floor(balance / rate))
+        if runs_out >= period.end:
+            runs_out = None
+    shortfall = max(0, -projected_remaining)
+    recommended = math.ceil(Fraction(shortfall) * Fraction(6, 5) / CREDIT) * CREDIT
+    return Forecast(projected, projected_remaining, runs_out, recommended)
+
+
+def past_forecast(period: BillingPeriod) -> Forecast:
+    return Forecast(period.used, period.remaining, period.first_empty_day, 0)
+
+
+@dataclass(frozen=True)
+class CreditPlanFigures:
+    expected_interviews: int
+    credits_needed: Decimal
+    credits_with_buffer: Decimal
+
+
+def plan_interview_credits(
+    roles: int, candidates: int, completion_rate: Decimal, buffer: Decimal
+) -> CreditPlanFigures:
+    """Roles x candidates x completion rate, one credit per interview, plus the buffer."""
+    if roles < 0 or candidates < 0:
+        raise InvalidInput.one(
+            "rolesPerMonth", "rolesPerMonth and candidatesPerRole must not be negative"
+        )
+    if not Decimal(0) <= completion_rate <= Decimal(1):
+        raise InvalidInput.one("completionRate", "completionRate must be between 0 and 1")
+    if not Decimal(0) <= buffer <= Decimal(10):
+        raise InvalidInput.one("buffer", "buffer must be between 0 and 10")
+    expected = math.ceil(Decimal(roles) * Decimal(candidates) * completion_rate)
+    with_buffer = math.ceil(Decimal(expected) * (1 + buffer))
+    cents = Decimal("0.01")
+    return CreditPlanFigures(
+        expected, Decimal(expected).quantize(cents), Decimal(with_buffer).quantize(cents)
+    )

@@ -1,0 +1,185 @@
+"""Reads behind Tenant Management → Consumption: interview rollups, purchases, openings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.consumption.enums import DONE_STATUSES, InterviewStatus
+from gateway.consumption.records import (
+    DayOpeningStatus,
+    OpeningRecord,
+    PurchaseRecord,
+    StatusTotals,
+)
+from gateway.storage.records import record
+from gateway.storage.spans import rollup_sums, span_params
+from gateway.storage.tables import (
+    credit_purchases,
+    interview_daily,
+    interview_day_candidates,
+    interview_events,
+    interview_monthly,
+    openings,
+)
+
+SUMS = ("firsts", "credits_e4", "events")
+
+
+async def _totals(
+    conn: AsyncConnection, dims: Sequence[str], *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    if first >= end:
+        return []
+    stmt = rollup_sums(interview_daily, interview_monthly, tuple(dims), SUMS)
+    params = span_params(org_id=org_id, first=first, end=end)
+    return [
+        StatusTotals(
+            key=tuple(row[: len(dims)]),
+            firsts=int(row.firsts),
+            credits_e4=int(row.credits_e4),
+            events=int(row.events),
+        )
+        for row in (await conn.execute(stmt, params)).all()
+    ]
+
+
+async def totals_by_status(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(status,)`` over local days ``[first, end)``."""
+    return await _totals(conn, ("status",), org_id=org_id, first=first, end=end)
+
+
+async def totals_by_opening(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(opening_id, status)``."""
+    return await _totals(conn, ("opening_id", "status"), org_id=org_id, first=first, end=end)
+
+
+async def totals_by_day(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> list[StatusTotals]:
+    """Keys ``(day, status)``, from the daily rollup."""
+    d = interview_daily
+    stmt = (
+        select(d.c.day, d.c.status, *(func.sum(d.c[s]).label(s) for s in SUMS))
+        .where(d.c.org_id == org_id, d.c.day >= first, d.c.day < end)
+        .group_by(d.c.day, d.c.status)
+    )
+    return [
+        StatusTotals(
+            key=(row.day, row.status),
+            firsts=int(row.firsts),
+            credits_e4=int(row.credits_e4),
+            events=int(row.events),
+        )
+        for row in (await conn.execute(stmt)).all()
+    ]
+
+
+async def credits_per_day(conn: AsyncConnection, *, org_id: str, end: date) -> dict[date, int]:
+    """Credits used on every local day before ``end`` (the balance walks all periods)."""
+    d = interview_daily
+    stmt = (
+        select(d.c.day, func.sum(d.c.credits_e4).label("credits"))
+        .where(d.c.org_id == org_id, d.c.day < end)
+        .group_by(d.c.day)
+    )
+    return {row.day: int(row.credits) for row in (await conn.execute(stmt)).all() if row.credits}
+
+
+async def purchases(conn: AsyncConnection, *, org_id: str) -> list[PurchaseRecord]:
+    stmt = select(credit_purchases).where(credit_purchases.c.org_id == org_id)
+    return [record(PurchaseRecord, row) for row in await conn.execute(stmt)]
+
+
+async def interviews_completed_or_partial(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime,
+    end: datetime,
+    opening_id: str | None = None,
+) -> int:
+    """Distinct interviews with a COMPLETED or PARTIALLY_COMPLETED event in ``[start, end)``.
+
+    Simulated interviews never count. A distinct count over any range cannot be summed from
+    day buckets, so this one reads the events (an indexed range scan).
+    """
+    e = interview_events
+    sim = e.alias("sim")
+    stmt = select(func.count(func.distinct(e.c.interview_id))).where(
+        e.c.org_id == org_id,
+        e.c.occurred_at >= start,
+        e.c.occurred_at < end,
+        e.c.status.in_([status.value for status in DONE_STATUSES]),
+        ~exists().where(
+            sim.c.org_id == e.c.org_id,
+            sim.c.interview_id == e.c.interview_id,
+            sim.c.status == InterviewStatus.SIMULATION.value,
+        ),
+    )
+    if opening_id is not None:
+        stmt = stmt.where(e.c.opening_id == opening_id)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def all_openings(conn: AsyncConnection, *, org_id: str) -> list[OpeningRecord]:
+    rows = await conn.execute(select(openings).where(openings.c.org_id == org_id))
+    return [record(OpeningRecord, row) for row in rows]
+
+
+async def export_rows(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    first: date,
+    end: date,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> list[DayOpeningStatus]:
+    """Daily rollup rows in (day, opening) order, keyset after ``(day, opening_id)``."""
+    d = interview_daily
+    wanted = select(d.c.day, d.c.opening_id).where(
+        d.c.org_id == org_id, d.c.day >= first, d.c.day < end
+    )
+    if after is not None:
+        wanted = wanted.where(
+            or_(d.c.day > after[0], and_(d.c.day == after[0], d.c.opening_id > after[1]))
+        )
+    keys = wanted.distinct().order_by(d.c.day, d.c.opening_id).limit(limit).subquery()
+    stmt = (
+        select(d.c.day, d.c.opening_id, d.c.status, d.c.firsts, d.c.credits_e4)
+        .join(keys, and_(keys.c.day == d.c.day, keys.c.opening_id == d.c.opening_id))
+        .where(d.c.org_id == org_id)
+        .order_by(d.c.day, d.c.opening_id, d.c.status)
+    )
+    return [record(DayOpeningStatus, row) for row in await conn.execute(stmt)]
+
+
+async def candidate_counts(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date
+) -> dict[tuple[date, str], int]:
+    c = interview_day_candidates
+    stmt = (
+        select(c.c.day, c.c.opening_id, func.count().label("n"))
+        .where(c.c.org_id == org_id, c.c.day >= first, c.c.day < end)
+        .group_by(c.c.day, c.c.opening_id)
+    )
+    return {(row.day, row.opening_id): int(row.n) for row in (await conn.execute(stmt)).all()}
+
+
+async def credits_between(
+    conn: AsyncConnection, *, org_id: str, start: datetime, end: datetime
+) -> int:
+    """Charges of the raw events in ``[start, end)``: one indexed range scan, for a partial day."""
+    e = interview_events
+    stmt = select(func.coalesce(func.sum(e.c.charge_e4), 0)).where(
+        e.c.org_id == org_id, e.c.occurred_at >= start, e.c.occurred_at < end
+    )
+    return int((await conn.execute(stmt)).scalar_one())

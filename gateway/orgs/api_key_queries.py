@@ -1,0 +1,53 @@
+"""Partner API keys (stored as hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.orgs.records import ApiKeyRecord
+from gateway.storage.records import record
+from gateway.storage.tables import api_keys
+
+
+async def insert_api_key(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    key_id: str,
+    name: str,
+    key_hash: str,
+    permissions: list[str],
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(api_keys).values(
+            org_id=org_id,
+            id=key_id,
+            name=name,
+            key_hash=key_hash,
+            permissions=" ".join(sorted(permissions)),
+            created_at=now,
+        )
+    )
+
+
+async def find_api_key(conn: AsyncConnection, *, key_hash: str) -> ApiKeyRecord | None:
+    stmt = select(api_keys).where(api_keys.c.key_hash == key_hash)
+    row = (await conn.execute(stmt)).first()
+    return record(ApiKeyRecord, row) if row is not None else None
+
+
+async def revoke_api_key(conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime) -> bool:
+    stmt = (
+        update(api_keys)
+        .where(
+            api_keys.c.org_id == org_id,
+            api_keys.c.id == key_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool((await conn.execute(stmt)).rowcount)

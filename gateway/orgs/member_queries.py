@@ -1,0 +1,101 @@
+"""Members of organizations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.orgs.records import MemberRecord
+from gateway.storage.db import upsert_replace
+from gateway.storage.records import record
+from gateway.storage.tables import members, role_permissions
+
+# Statements of every request, built once.
+_MEMBER_WITH_PERMISSIONS = (
+    select(members, role_permissions.c.permission)
+    .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
+    .where(members.c.org_id == bindparam("org_id"), members.c.id == bindparam("id"))
+)
+_MEMBERS_BY_IDS = select(members).where(
+    members.c.org_id == bindparam("org_id"), members.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+async def get_member_with_permissions(
+    conn: AsyncConnection, *, org_id: str, member_id: str
+) -> tuple[MemberRecord | None, frozenset[str]]:
+    """The member and the permissions of its role, in one statement."""
+    rows = (await conn.execute(_MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})).all()
+    if not rows:
+        return None, frozenset()
+    return record(MemberRecord, rows[0]), frozenset(
+        row.permission for row in rows if row.permission
+    )
+
+
+async def members_by_ids(
+    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
+) -> list[MemberRecord]:
+    rows = await conn.execute(_MEMBERS_BY_IDS, {"org_id": org_id, "ids": list(ids)})
+    return [record(MemberRecord, row) for row in rows]
+
+
+async def existing_member_ids(
+    conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
+) -> set[str]:
+    """Ids among ``ids`` that name a member of the organization (removed ones included)."""
+    stmt = select(members.c.id).where(members.c.org_id == org_id, members.c.id.in_(list(ids)))
+    return set((await conn.execute(stmt)).scalars())
+
+
+async def upsert_member(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    member_id: str,
+    name: str,
+    email: str,
+    role: str,
+    now: datetime,
+) -> None:
+    await upsert_replace(
+        conn,
+        members,
+        {
+            "org_id": org_id,
+            "id": member_id,
+            "name": name,
+            "email": email,
+            "role": role,
+            "removed": False,
+            "removed_at": None,
+            "updated_at": now,
+        },
+        key=["org_id", "id"],
+    )
+
+
+async def remove_member(
+    conn: AsyncConnection, *, org_id: str, member_id: str, now: datetime
+) -> bool:
+    """Flag the member removed; their calls stay. False when there is no such member."""
+    stmt = (
+        update(members)
+        .where(members.c.org_id == org_id, members.c.id == member_id)
+        .values(
+            removed=True,
+            removed_at=now,
+            updated_at=now,
+        )
+    )
+    result = await conn.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def members_of_org(conn: AsyncConnection, *, org_id: str) -> list[MemberRecord]:
+    """Every member, removed ones included (exports resolve names from this)."""
+    rows = await conn.execute(select(members).where(members.c.org_id == org_id))
+    return [record(MemberRecord, row) for row in rows]

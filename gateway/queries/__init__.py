@@ -1,1 +1,0 @@
-"""All SQL of the gateway: async functions with keyword-only arguments, returning plain rows."""

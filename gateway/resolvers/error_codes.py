@@ -1,0 +1,54 @@
+"""Every error gets ``extensions.code``; unexpected ones are masked, logged with the request id."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+
+from gateway.core.errors import ErrorCode
+from gateway.resolvers.errors import GatewayError
+
+log = logging.getLogger("gateway.graphql")
+
+# Messages of the validation rules that limit a document's size and shape.
+_LIMIT_MARKERS = ("exceeds maximum operation depth", "aliases found", "tokens")
+
+
+def code_errors(errors: list[GraphQLError], request_id: str | None) -> list[GraphQLError]:
+    """Run on every response, parse errors included (those never reach schema extensions)."""
+    return [_coded(error, request_id) for error in errors]
+
+
+def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, GatewayError) or (isinstance(error, GatewayError) and original is None):
+        return error
+    if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
+        return error
+    if error.path is None:
+        # Outside any field: parse, validation or variable errors. The request is at fault.
+        code = ErrorCode.BAD_USER_INPUT
+        if any(marker in error.message for marker in _LIMIT_MARKERS):
+            code = ErrorCode.QUERY_TOO_COMPLEX
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={**(error.extensions or {}), "code": code.value},
+        )
+    log.error(
+        "unexpected error in %s (request %s)",
+        ".".join(str(p) for p in error.path or []),
+        request_id,
+        exc_info=original,
+    )
+    return GraphQLError(
+        "Unexpected error.",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value, "requestId": request_id},
+    )
