@@ -16,16 +16,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from gateway.dblimits import DbLimits, install_sqlite_deadline, postgres_options
+
 _SQLITE_BEGIN = "sqlite_begin"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, limits: DbLimits | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
+        install_sqlite_deadline(engine, limits)
         return engine
     # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800, **postgres_options(limits)
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -57,8 +62,8 @@ class Database:
         self.engine = engine
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        return cls(create_engine(url, echo=echo))
+    def from_url(cls, url: str, *, echo: bool = False, limits: DbLimits | None = None) -> Database:
+        return cls(create_engine(url, echo=echo, limits=limits))
 
     @property
     def dialect(self) -> str:
