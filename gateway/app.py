@@ -6,7 +6,6 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,7 +17,9 @@ from gateway.auth import Authenticator
 from gateway.clock import Clock, system_clock
 from gateway.config import Settings
 from gateway.db import Database
+from gateway.dblimits import DbLimits
 from gateway.errors import ApiError
+from gateway.faults import FaultMiddleware, readyz
 from gateway.graphiql import ASSETS_MOUNT_PATH, assets_app
 from gateway.graphql_view import GraphQLEndpoint
 from gateway.jsonresponse import JSONResponse
@@ -42,16 +43,6 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _readyz(request: Request) -> Response:
-    state: AppState = request.app.state.gateway
-    try:
-        async with state.db.read() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
-    return JSONResponse({"status": "ready"})
-
-
 async def _api_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return exc.response()
@@ -65,16 +56,18 @@ def create_app(
 ) -> Starlette:
     """Build the gateway. Pass ``db`` to share an engine (tests); it is then not disposed."""
     owned = db is None
-    database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
+    database = db or Database.from_url(
+        settings.database_url, echo=settings.sql_echo, limits=DbLimits.from_settings(settings)
+    )
+    metrics = Metrics()
     state = AppState(
         settings=settings,
         db=database,
         clock=clock,
         authenticator=Authenticator(settings, database, clock),
-        rate_limiter=build_rate_limiter(settings.rate_limit_points, settings.redis_url),
+        rate_limiter=build_rate_limiter(settings, registry=metrics.registry),
     )
     graphql = GraphQLEndpoint(state)
-    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -90,12 +83,13 @@ def create_app(
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
             Route("/healthz", _healthz),
-            Route("/readyz", _readyz),
+            Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(FaultMiddleware, retry_after=settings.retry_after_s),
         ],
         exception_handlers={ApiError: _api_error},
         lifespan=lifespan,
