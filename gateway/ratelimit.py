@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from gateway.config import Settings
 
 WINDOW_SECONDS = 60
 
@@ -51,11 +56,19 @@ class MemoryRateLimiter:
 class RedisRateLimiter:
     """Fixed one-minute windows in Redis (``INCRBY`` + ``EXPIRE``), shared by all replicas."""
 
-    def __init__(self, url: str, points_per_minute: int) -> None:
+    def __init__(self, url: str, points_per_minute: int, *, timeout_s: float = 0.5) -> None:
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
         self.limit = points_per_minute
-        self._redis = redis.from_url(url)
+        # A dead Redis must never stall a request long: short timeouts, no retries here.
+        self._redis = redis.from_url(
+            url,
+            socket_connect_timeout=timeout_s,
+            socket_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 0),
+        )
 
     async def take(self, credential: str, points: int) -> bool:
         window = int(time.time() // WINDOW_SECONDS)
@@ -74,9 +87,21 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
-def build_rate_limiter(points_per_minute: int, redis_url: str | None) -> RateLimiter:
+def build_rate_limiter(
+    settings: Settings, *, registry: CollectorRegistry | None = None
+) -> RateLimiter:
+    points_per_minute = settings.rate_limit_points
     if points_per_minute <= 0:
         return NoLimit()
-    if redis_url:
-        return RedisRateLimiter(redis_url, points_per_minute)
+    if settings.redis_url:
+        from gateway.ratelimit_fallback import FallbackRateLimiter
+
+        return FallbackRateLimiter(
+            RedisRateLimiter(
+                settings.redis_url, points_per_minute, timeout_s=settings.redis_timeout_s
+            ),
+            MemoryRateLimiter(points_per_minute),
+            retry_s=settings.redis_retry_s,
+            registry=registry,
+        )
     return MemoryRateLimiter(points_per_minute)
