@@ -16,7 +16,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from gateway.dblimits import DbLimits, install_sqlite_deadline, postgres_options
+from gateway.dblimits import (
+    DbLimits,
+    discard_closed_connections,
+    install_sqlite_deadline,
+    postgres_options,
+)
 
 _SQLITE_BEGIN = "sqlite_begin"
 
@@ -28,9 +33,11 @@ def create_engine(url: str, *, echo: bool = False, limits: DbLimits | None = Non
         install_sqlite_deadline(engine, limits)
         return engine
     # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
-    return create_async_engine(
+    engine = create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800, **postgres_options(limits)
     )
+    discard_closed_connections(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

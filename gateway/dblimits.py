@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_
 
 from gateway.config import Settings
@@ -54,6 +54,21 @@ def postgres_options(limits: DbLimits | None) -> dict[str, Any]:
             limits.statement_timeout_ms / 1000 + limits.connect_timeout_s
         )
     return {"connect_args": connect_args, "pool_timeout": limits.pool_timeout_s}
+
+
+def discard_closed_connections(engine: AsyncEngine) -> None:
+    """Never hand out a pooled connection whose server already hung up (a restart while idle).
+
+    asyncpg notices a closed socket by itself, so this costs no round trip (unlike
+    ``pool_pre_ping``); the pool replaces the connection and, since it treats this as a
+    disconnect, every connection older than it.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: PoolProxiedConnection) -> None:
+        driver = getattr(dbapi_connection, "_connection", None)
+        if driver is not None and driver.is_closed():
+            raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 class _StatementClock:

@@ -263,3 +263,25 @@ async def test_graphql_fields_map_a_lost_database_to_service_unavailable(
     bug = GraphQLError("boom", path=["organization"], original_error=KeyError("x"))
     assert code_errors([bug], "req-2")[0].extensions["code"] == "INTERNAL_SERVER_ERROR"  # type: ignore[index]
     assert classify(KeyError("x")) is None
+
+
+async def test_a_restart_while_idle_costs_no_request(private_postgres: PrivatePostgres) -> None:
+    """Pooled connections whose server went away in between are replaced at checkout."""
+    app = fault_app(private_postgres.url)
+    token = member_token("acme", "m0")
+    async with serving(app) as client:
+        await put_org(client, "acme")
+        await put_member(client, "acme", "m0")
+        warm = await asyncio.gather(
+            *(
+                client.post("/graphql", json={"query": SUMMARY}, headers=bearer(token))
+                for _ in range(5)
+            )
+        )
+        assert all(r.status_code == 200 for r in warm)
+        assert app.state.gateway.db.engine.pool.checkedin() >= 2
+        await asyncio.to_thread(private_postgres.restart)
+        await asyncio.sleep(0.2)  # idle: the loop runs and sees the sockets close
+        response = await client.post("/graphql", json={"query": SUMMARY}, headers=bearer(token))
+        assert response.status_code == 200, response.text
+        assert "errors" not in response.json()
