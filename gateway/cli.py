@@ -57,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=settings.log_level,
         proxy_headers=True,
         log_config=uvicorn_log_config(),
+        # SIGTERM: stop accepting, let in-flight requests finish, cancel them after this long.
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
 
 

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Echo every SQL statement (debugging only).
     sql_echo: bool = False
+    # When the database or Redis fails (gateway/storage/faults.py, gateway/web/faults.py).
+    statement_timeout_ms: int = Field(default=5_000, ge=0)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    db_pool_timeout_s: float = Field(default=5.0, gt=0)
+    redis_timeout_s: float = Field(default=0.5, gt=0)
+    redis_retry_s: float = Field(default=5.0, ge=0)
+    retry_after_s: int = Field(default=5, ge=1)
+    shutdown_grace_s: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 
 from gateway.core.errors import ErrorCode
 from gateway.resolvers.errors import GatewayError
+from gateway.resolvers.faults import fault_error
 
 log = logging.getLogger("gateway.graphql")
 
@@ -26,6 +27,8 @@ def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return error
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
         return error
+    if (unavailable_error := fault_error(error, request_id)) is not None:
+        return unavailable_error
     if error.path is None:
         # Outside any field: parse, validation or variable errors. The request is at fault.
         code = ErrorCode.BAD_USER_INPUT

@@ -16,17 +16,29 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from gateway.storage.limits import (
+    DbLimits,
+    discard_closed_connections,
+    install_sqlite_deadline,
+    postgres_options,
+)
+
 _SQLITE_BEGIN = "sqlite_begin"
 T = TypeVar("T")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, limits: DbLimits | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
+        install_sqlite_deadline(engine, limits)
         return engine
     # No pre-ping: it costs a round trip per checkout; stale connections are recycled instead.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800)
+    engine = create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_recycle=1800, **postgres_options(limits)
+    )
+    discard_closed_connections(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -58,8 +70,8 @@ class Database:
         self.engine = engine
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        return cls(create_engine(url, echo=echo))
+    def from_url(cls, url: str, *, echo: bool = False, limits: DbLimits | None = None) -> Database:
+        return cls(create_engine(url, echo=echo, limits=limits))
 
     @property
     def dialect(self) -> str:

@@ -17,9 +17,11 @@ from gateway.config import Settings
 from gateway.core.errors import DomainError
 from gateway.orgs.credentials import Authenticator
 from gateway.storage.db import Database
+from gateway.storage.limits import DbLimits
 from gateway.web import v1
 from gateway.web.authentication import AuthenticationMiddleware
 from gateway.web.errors import ApiError, api_error_handler, domain_error_handler
+from gateway.web.faults import FaultMiddleware, readyz
 from gateway.web.graphiql import ASSETS_MOUNT_PATH, assets_app
 from gateway.web.graphql_view import GraphQLEndpoint
 from gateway.web.metrics import Metrics, MetricsMiddleware
@@ -43,15 +45,6 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _readyz(request: Request) -> Response:
-    state: AppState = request.app.state.gateway
-    try:
-        await state.db.ping()
-    except Exception as exc:  # any failure means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
-    return JSONResponse({"status": "ready"})
-
-
 def create_app(
     settings: Settings,
     *,
@@ -60,16 +53,18 @@ def create_app(
 ) -> Starlette:
     """Build the gateway. Pass ``db`` to share an engine (tests); it is then not disposed."""
     owned = db is None
-    database = db or Database.from_url(settings.database_url, echo=settings.sql_echo)
+    database = db or Database.from_url(
+        settings.database_url, echo=settings.sql_echo, limits=DbLimits.from_settings(settings)
+    )
+    metrics = Metrics()
     state = AppState(
         settings=settings,
         db=database,
         clock=clock,
         authenticator=Authenticator(settings, database, clock),
-        rate_limiter=build_rate_limiter(settings.rate_limit_points, settings.redis_url),
+        rate_limiter=build_rate_limiter(settings, registry=metrics.registry),
     )
     graphql = GraphQLEndpoint(state)
-    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -85,12 +80,14 @@ def create_app(
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
             Route("/healthz", _healthz),
-            Route("/readyz", _readyz),
+            Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware, metrics=metrics),
+            # Outside authentication, whose credential look-up reads the database too.
+            Middleware(FaultMiddleware, retry_after=settings.retry_after_s),
             Middleware(AuthenticationMiddleware, authenticator=state.authenticator),
         ],
         exception_handlers={ApiError: api_error_handler, DomainError: domain_error_handler},
