@@ -218,3 +218,29 @@ async def test_bad_parameters_are_named(
     )
     assert response.status_code == 400
     assert response.json()["error"]["errors"][0]["field"] == field
+
+
+async def test_a_label_set_in_the_catalog_shows_in_the_export_as_in_graphql(
+    client: httpx.AsyncClient,
+) -> None:
+    await _seed(client)
+    renamed = await client.put(
+        "/v1/models/gpt-4o-mini",
+        json={"provider": "OPENAI", "tier": "GPT-4o mini", "label": "House mini model"},
+        headers=SERVICE,
+    )
+    assert renamed.status_code == 200, renamed.text
+    token = member_token("acme", "ann")
+    response = await client.get(
+        "/v1/exports/ai-usage",
+        params={"from": "2026-11-01", "to": "2026-11-11", "format": "csv"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 200, response.text
+    rows = list(csv.reader(io.StringIO(response.text)))
+    model_column = rows[0].index("Model")
+    byok_models = [row[model_column] for row in rows[1:] if row[model_column]]
+    assert byok_models == ["House mini model"]
+    assert [row[model_column] for row in await _activity_rows(client, token)].count(
+        "House mini model"
+    ) == 1
