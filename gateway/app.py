@@ -26,6 +26,7 @@ from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
 from gateway.ratelimit import build_rate_limiter
 from gateway.state import AppState
+from gateway.web.dashboard import dashboard_routes
 
 
 def settle_heap() -> None:
@@ -89,6 +90,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
+            *dashboard_routes(),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
             Route("/metrics", metrics.endpoint),

@@ -1,0 +1,1 @@
+"""The web shell: pages served by the gateway itself."""
