@@ -965,5 +965,7 @@ async def load_demo(
     print("Open GraphiQL with the Authorization header already filled in:")
     print(f"  {url}?token={token}")
     print('or paste {"Authorization": "Bearer <token>"} into the Headers tab of GraphiQL.')
+    dashboard = url.removesuffix("/graphql") + "/dashboard"
+    print(f"Dashboard (both pages, same token): {dashboard}?token={token}")
     print("Other members: usage-gateway token --org globex --member globex-u001")
     return summary
