@@ -14,6 +14,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import SERVICE_TOKEN, Server
 from tests.support import frontend_query
 
 CHROMIUM = "/usr/bin/chromium"
@@ -599,4 +600,70 @@ def test_graphiql_opens_on_the_usage_query_and_waits_for_a_token(
     assert '"preset": "THIS_MONTH"' in variables
     page.locator(".graphiql-execute-button").click()
     expect(page.locator(".graphiql-response .CodeMirror")).to_contain_text("Acme", timeout=15_000)
+    tab.assert_clean()
+
+
+def test_the_openings_table_pages_through_the_api(demo_server: Server, open_tab: Any) -> None:
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    with httpx.Client(base_url=demo_server.base_url, headers=service) as client:
+        client.put(
+            "/v1/orgs/paging",
+            json={
+                "name": "Paging Ltd",
+                "timeZone": "UTC",
+                "plan": {
+                    "interviewCreditsPerPeriod": "100",
+                    "rollover": "NONE",
+                    "billingAnchorDay": 1,
+                },
+            },
+        ).raise_for_status()
+        client.put(
+            "/v1/orgs/paging/members/boss",
+            json={"name": "Boss", "email": "boss@paging.test", "role": "ACCOUNT_ADMIN"},
+        ).raise_for_status()
+        events = []
+        for number in range(25):
+            client.put(
+                f"/v1/orgs/paging/openings/job-{number:02d}", json={"jobTitle": f"Job {number:02d}"}
+            ).raise_for_status()
+            events.append(
+                {
+                    "eventId": f"e-{number}",
+                    "orgId": "paging",
+                    "openingId": f"job-{number:02d}",
+                    "interviewId": f"i-{number}",
+                    "candidateId": f"c-{number}",
+                    "occurredAt": now.isoformat(),
+                    "status": "COMPLETED",
+                }
+            )
+        client.post("/v1/ingest/interview-events", json={"events": events}).raise_for_status()
+    token = token_for(demo_server, "paging", "boss")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#consumption")
+    wait_drawn(tab, "total-interviews")
+    page = tab.page
+    first = consumption_api(demo_server, token)["consumption"]["byOpening"]
+    titles = [edge["node"]["jobTitle"] for edge in first["edges"]]
+    assert len(titles) == 20 and first["pageInfo"]["hasNextPage"]
+    assert tab.texts("[data-testid=opening-row] td:first-child") == titles
+    page.get_by_test_id("openings-next").click()
+    expect(page.get_by_test_id("openings-range")).to_have_text("21–25 of 25")
+    body = graphql(
+        demo_server,
+        token,
+        frontend_query("consumption-page.graphql"),
+        {"after": first["pageInfo"]["endCursor"]},
+    )
+    rest = [
+        edge["node"]["jobTitle"]
+        for edge in body["data"]["organization"]["consumption"]["byOpening"]["edges"]
+    ]
+    assert tab.texts("[data-testid=opening-row] td:first-child") == rest
+    expect(page.get_by_test_id("openings-next")).to_be_disabled()
+    page.get_by_role("button", name="← Previous").click()
+    expect(page.get_by_test_id("openings-range")).to_have_text("1–20 of 25")
+    assert tab.texts("[data-testid=opening-row] td:first-child") == titles
+    assert len(tab.graphql_posts) == 3  # the page, then one query per page of openings
     tab.assert_clean()
