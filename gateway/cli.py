@@ -107,6 +107,7 @@ def print_demo_summary(summary: DemoSummary) -> None:
     print("Open GraphiQL with the Authorization header already filled in:")
     print(f"  {url}?token={summary.token}")
     print('or paste {"Authorization": "Bearer <token>"} into the Headers tab of GraphiQL.')
+    print(f"Dashboard (both pages, same token): {summary.dashboard_url}?token={summary.token}")
     print("Other members: usage-gateway token --org globex --member globex-u001")
 
 

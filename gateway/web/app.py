@@ -20,6 +20,7 @@ from gateway.storage.db import Database
 from gateway.storage.limits import DbLimits
 from gateway.web import v1
 from gateway.web.authentication import AuthenticationMiddleware
+from gateway.web.dashboard import dashboard_routes
 from gateway.web.errors import ApiError, api_error_handler, domain_error_handler
 from gateway.web.faults import FaultMiddleware, readyz
 from gateway.web.graphiql import ASSETS_MOUNT_PATH, assets_app
@@ -79,6 +80,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
+            *dashboard_routes(),
             Route("/healthz", _healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

@@ -1,0 +1,1 @@
+"""The dashboard: its routes, and both pages in a real browser."""

@@ -1,0 +1,669 @@
+"""Both dashboard pages and GraphiQL in Debian's Chromium, against a gateway holding the demo data.
+
+Every number on the page is compared with what the API answers for the same period; no request
+may leave 127.0.0.1 and no page may log a console error. Screenshots of both pages are written
+to a temporary folder (or to ``$DASHBOARD_SCREENSHOTS``, e.g. ``docs``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import SERVICE_TOKEN, Server
+from tests.support import frontend_query
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+
+# --- what the page should show, computed from the API's answers --------------------------------
+
+
+def credits_text(value: str) -> str:
+    exact = Decimal(value)
+    if exact == exact.to_integral_value():
+        return f"{int(exact):,}"
+    return f"{exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+
+
+def when_text(iso: str) -> str:
+    day, time = iso.split("T")
+    year, month, dom = (int(part) for part in day.split("-"))
+    return f"{dom} {MONTHS[month - 1]} {year}, {time[:5]}"
+
+
+def graphql(server: Server, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{server.base_url}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def usage_api(server: Server, token: str, preset: str, after: str | None = None) -> Any:
+    variables: dict[str, Any] = {"period": {"preset": preset}, "after": after}
+    body = graphql(server, token, frontend_query("usage-page.graphql"), variables)
+    assert "errors" not in body, body
+    return body["data"]["organization"]
+
+
+def consumption_api(server: Server, token: str) -> Any:
+    body = graphql(server, token, frontend_query("consumption-page.graphql"), {})
+    assert "errors" not in body, body
+    return body["data"]["organization"]
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+
+@dataclass
+class Tab:
+    """A page whose requests, console errors and failures are recorded."""
+
+    page: Any
+    external: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    graphql_posts: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.external == [], self.external
+        assert self.page_errors == [], self.page_errors
+        assert self.console_errors == [], self.console_errors
+
+    def texts(self, selector: str) -> list[str]:
+        texts: list[str] = self.page.locator(selector).all_inner_texts()
+        return [text.strip() for text in texts]
+
+    def attrs(self, selector: str, name: str) -> list[str]:
+        values: list[str] = self.page.locator(selector).evaluate_all(
+            f"nodes => nodes.map(node => node.getAttribute({name!r}))"
+        )
+        return values
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_tab(browser: Any) -> Iterator[Any]:
+    contexts: list[Any] = []
+
+    def open_(url: str) -> Tab:
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, accept_downloads=True
+        )
+        contexts.append(context)
+        page = context.new_page()
+        tab = Tab(page)
+
+        def guard(route: Any, request: Any) -> None:
+            parts = urlparse(request.url)
+            if parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                tab.external.append(request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
+        page.on("pageerror", lambda e: tab.page_errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                r.method == "POST"
+                and r.url.endswith("/graphql")
+                and tab.graphql_posts.append(r.url)
+            ),
+        )
+        page.goto(url)
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("DASHBOARD_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def token_for(server: Server, org: str, member: str) -> str:
+    return server.cli("token", "--org", org, "--member", member)
+
+
+def wait_drawn(tab: Tab, testid: str = "summary") -> None:
+    tab.page.get_by_test_id(testid).wait_for(timeout=20_000)
+
+
+# --- Settings → Usage ---------------------------------------------------------------------------
+
+
+def assert_usage_matches(tab: Tab, api: Any) -> None:
+    usage = api["usage"]
+    summary = usage["summary"]
+    page = tab.page
+    credits = page.get_by_test_id("summary-credits")
+    expect(credits).to_have_attribute("data-value", summary["creditsCharged"])
+    expect(credits).to_have_text(credits_text(summary["creditsCharged"]))
+    expect(page.get_by_test_id("summary-calls")).to_have_text(f"{summary['calls']:,}")
+    assert (
+        f"{summary['featureTypeCount']} feature type"
+        in page.get_by_test_id("summary-types").inner_text()
+    )
+    reasons = [
+        (row["reason"], row["creditsCharged"], str(row["calls"])) for row in usage["byReason"]
+    ]
+    assert (
+        list(
+            zip(
+                tab.attrs("[data-testid=reason]", "data-reason"),
+                tab.attrs("[data-testid=reason]", "data-value"),
+                tab.attrs("[data-testid=reason]", "data-calls"),
+                strict=True,
+            )
+        )
+        == reasons
+    )
+    for text, row in zip(tab.texts("[data-testid=reason]"), usage["byReason"], strict=True):
+        assert text.split("\n")[0] == row["label"]
+        assert f"{credits_text(row['creditsCharged'])} credits" in text
+    users = usage["byUser"]["nodes"]
+    assert tab.texts("[data-testid=user-row] .name") == [row["displayName"] for row in users]
+    assert tab.attrs("[data-testid=user-row]", "data-value") == [
+        row["creditsCharged"] for row in users
+    ]
+    assert tab.texts("[data-testid=user-row] .value") == [
+        credits_text(row["creditsCharged"]) for row in users
+    ]
+    models = usage["byModel"]
+    assert tab.attrs("[data-testid=model-bar]", "data-label") == [row["label"] for row in models]
+    assert tab.attrs("[data-testid=model-bar]", "data-value") == [
+        row["creditsCharged"] for row in models
+    ]
+    widths = [
+        box["width"]
+        for box in (
+            fill.bounding_box() for fill in page.locator("[data-testid=model-bar] .fill").all()
+        )
+        if box
+    ]
+    assert widths == sorted(widths, reverse=True) and len(widths) == len(models)
+    assert_activity_rows(tab, api, usage["activity"]["edges"])
+
+
+def assert_activity_rows(tab: Tab, api: Any, edges: list[Any]) -> None:
+    byok = api["aiBilling"]["mode"] == "BYOK"
+    expected_head = ["WHEN", "REASON", "USER", *(["MODEL"] if byok else []), "CREDITS"]
+    assert [text.upper() for text in tab.texts("[data-testid=activity] th")] == expected_head
+    rows = tab.page.locator("[data-testid=activity-row]")
+    assert tab.attrs("[data-testid=activity-row]", "data-id")[: len(edges)] == [
+        edge["node"]["id"] for edge in edges
+    ]
+    for index, edge in enumerate(edges):
+        node = edge["node"]
+        cells = [text.strip() for text in rows.nth(index).locator("td").all_inner_texts()]
+        user = (
+            f"{node['member']['name']}\n{node['member']['email']}"
+            if node["member"]
+            else "Unknown user"
+        )
+        amount = (
+            f"{node['totalTokens']:,} tokens"
+            if node["billingMode"] == "BYOK"
+            else credits_text(node["creditsCharged"])
+        )
+        model = [node["model"]["label"] if node["model"] else "—"] if byok else []
+        assert cells == [when_text(node["occurredAt"]), node["reasonLabel"], user, *model, amount]
+
+
+def test_usage_page_equals_the_api_and_loads_to_the_end(
+    demo_server: Server, open_tab: Any, shots: Path
+) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    # The token moved into this tab's session and out of the address bar.
+    assert "token" not in page.url
+    assert page.evaluate("() => sessionStorage.getItem('usage-dashboard.token')") == token
+    api = usage_api(demo_server, token, "THIS_MONTH")
+    assert_usage_matches(tab, api)
+    expect(page.get_by_test_id("trend-pill")).to_have_text(
+        api["usage"]["summary"]["trend"]["label"]
+    )
+    expect(page.get_by_test_id("byok-notice")).to_have_count(0)
+    assert len(tab.graphql_posts) == 1  # one query draws the page
+    page.screenshot(
+        path=shots / "dashboard-usage.png",
+        clip={"x": 0, "y": 0, "width": 1400, "height": 1500},
+        full_page=True,
+    )
+
+    total = api["usage"]["activity"]["totalCount"]
+    assert total > 100, "the demo data should need several pages"
+    clicks = 0
+    while page.get_by_test_id("load-more").count():
+        page.get_by_test_id("load-more").click()
+        clicks += 1
+        expect(page.locator("[data-testid=activity-row]")).to_have_count(
+            min(50 * (clicks + 1), total)
+        )
+    expect(page.get_by_test_id("activity-end")).to_have_text("End of activity for this period")
+    assert len(tab.graphql_posts) == 1 + clicks  # each Load more sends one more
+    # The rows after the first page are the API's next page, in order.
+    second = usage_api(
+        demo_server, token, "THIS_MONTH", after=api["usage"]["activity"]["pageInfo"]["endCursor"]
+    )
+    assert_activity_rows(
+        tab, second, api["usage"]["activity"]["edges"] + second["usage"]["activity"]["edges"]
+    )
+    tab.assert_clean()
+
+
+def test_the_tabs_switch_periods_and_the_pill_is_only_on_this_month(
+    demo_server: Server, open_tab: Any
+) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    expect(page.get_by_test_id("trend-pill")).to_be_visible()
+    page.get_by_role("tab", name="Last month").click()
+    expect(page.get_by_role("tab", name="Last month")).to_have_attribute("aria-selected", "true")
+    last = usage_api(demo_server, token, "LAST_MONTH")
+    expect(page.get_by_test_id("summary-credits")).to_have_attribute(
+        "data-value", last["usage"]["summary"]["creditsCharged"]
+    )
+    expect(page.get_by_test_id("trend-pill")).to_have_count(0)
+    assert_usage_matches(tab, last)
+    page.get_by_role("tab", name="This month").click()
+    expect(page.get_by_test_id("trend-pill")).to_be_visible()
+    this = usage_api(demo_server, token, "THIS_MONTH")
+    expect(page.get_by_test_id("summary-credits")).to_have_attribute(
+        "data-value", this["usage"]["summary"]["creditsCharged"]
+    )
+    tab.assert_clean()
+
+
+def test_show_all_users_and_show_top_five(demo_server: Server, open_tab: Any) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    count = usage_api(demo_server, token, "THIS_MONTH")["usage"]["byUser"]["totalCount"]
+    assert count > 5
+    rows = page.get_by_test_id("user-row")
+    expect(rows).to_have_count(5)
+    page.get_by_role("button", name=f"Show all ({count})").click()
+    expect(rows).to_have_count(count)
+    query = "query($p: PeriodInput!, $n: Int!) { organization { usage(period: $p) { byUser(first: $n) { nodes { displayName creditsCharged } } } } }"
+    everyone = graphql(demo_server, token, query, {"p": {"preset": "THIS_MONTH"}, "n": count})
+    nodes = everyone["data"]["organization"]["usage"]["byUser"]["nodes"]
+    assert tab.texts("[data-testid=user-row] .name") == [row["displayName"] for row in nodes]
+    assert tab.attrs("[data-testid=user-row]", "data-value") == [
+        row["creditsCharged"] for row in nodes
+    ]
+    page.get_by_role("button", name="Show top 5").click()
+    expect(rows).to_have_count(5)
+    expect(page.get_by_role("button", name=f"Show all ({count})")).to_be_visible()
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("org", "console"), [("globex", "Anthropic Console"), ("initech", "OpenAI Platform")]
+)
+def test_a_byok_organization_shows_the_notice_and_the_model_column(
+    demo_server: Server, open_tab: Any, org: str, console: str
+) -> None:
+    token = token_for(demo_server, org, f"{org}-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    api = usage_api(demo_server, token, "THIS_MONTH")
+    notice = page.get_by_test_id("byok-notice")
+    expect(notice).to_contain_text(api["usage"]["byokNotice"]["message"])
+    link = notice.get_by_role("link", name=f"Open {console}")
+    expect(link).to_have_attribute("href", api["usage"]["byokNotice"]["providerDashboardUrl"])
+    # The notice sits above the cards.
+    assert notice.bounding_box()["y"] < page.get_by_test_id("summary").bounding_box()["y"]
+    edges = api["usage"]["activity"]["edges"]
+    assert_activity_rows(tab, api, edges)
+    modes = {edge["node"]["billingMode"] for edge in edges}
+    if org == "globex":
+        assert modes == {"BYOK"}
+        summary = api["usage"]["summary"]
+        expect(page.get_by_test_id("summary-cost")).to_have_attribute(
+            "data-value", summary["estimatedCostUsd"]
+        )
+        # No credit spend: the breakdowns show the estimated cost.
+        assert tab.attrs("[data-testid=reason]", "data-value") == [
+            row["estimatedCostUsd"] for row in api["usage"]["byReason"]
+        ]
+    tab.assert_clean()
+
+
+def test_initech_switched_mid_month_shows_both_kinds_of_rows(
+    demo_server: Server, open_tab: Any
+) -> None:
+    token = token_for(demo_server, "initech", "initech-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    api = usage_api(demo_server, token, "THIS_MONTH")
+    edges = list(api["usage"]["activity"]["edges"])
+    after = api["usage"]["activity"]["pageInfo"]
+    while after["hasNextPage"]:
+        page.get_by_test_id("load-more").click()
+        more = usage_api(demo_server, token, "THIS_MONTH", after=after["endCursor"])
+        edges += more["usage"]["activity"]["edges"]
+        after = more["usage"]["activity"]["pageInfo"]
+        expect(page.get_by_test_id("activity-row")).to_have_count(len(edges))
+    assert {edge["node"]["billingMode"] for edge in edges} == {"BYOK", "CREDITS"}
+    assert_activity_rows(tab, api, edges)
+    tab.assert_clean()
+
+
+# --- Tenant Management → Consumption ------------------------------------------------------------
+
+
+def test_consumption_page_equals_the_api_and_exports_its_rows(
+    demo_server: Server, open_tab: Any, shots: Path
+) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#consumption")
+    wait_drawn(tab, "total-interviews")
+    page = tab.page
+    api = consumption_api(demo_server, token)
+    data = api["consumption"]
+    expect(page.get_by_test_id("total-interviews")).to_have_text(f"{data['totalInterviews']:,}")
+    for testid, key in (("credits-used", "creditsUsed"), ("remaining-balance", "remainingBalance")):
+        expect(page.get_by_test_id(testid)).to_have_attribute("data-value", data[key])
+        expect(page.get_by_test_id(testid)).to_have_text(credits_text(data[key]))
+    allocation = data["allocation"]
+    assert tab.attrs("[data-testid=allocation] dd", "data-value") == [
+        allocation["included"],
+        allocation["rolledOver"],
+        allocation["purchased"],
+        allocation["total"],
+        data["creditsUsed"],
+    ]
+    assert tab.attrs("[data-testid=status]", "data-count") == [
+        str(row["count"]) for row in data["byStatus"]
+    ]
+    openings = [edge["node"] for edge in data["byOpening"]["edges"]]
+    rows = page.get_by_test_id("opening-row")
+    expect(rows).to_have_count(len(openings))
+    for index, node in enumerate(openings):
+        cells = [text.strip() for text in rows.nth(index).locator("td").all_inner_texts()]
+        assert cells == [
+            node["jobTitle"],
+            f"{node['interviewsInvited']:,}",
+            f"{node['interviewsCompleted']:,}",
+            credits_text(node["creditsUsed"]),
+        ]
+    total = data["byOpening"]["totalCount"]
+    expect(page.get_by_test_id("openings-range")).to_have_text(f"1–{len(openings)} of {total}")
+    if not data["byOpening"]["pageInfo"]["hasNextPage"]:
+        expect(page.get_by_test_id("openings-next")).to_be_disabled()
+    forecast = data["forecast"]
+    assert tab.attrs("[data-testid=forecast] dd", "data-value") == [
+        forecast["projectedCreditsUsed"],
+        forecast["projectedRemainingBalance"],
+        forecast["runsOutOn"] or "",
+        forecast["recommendedPurchase"],
+    ]
+    # The usage trend: one bar per bucket, for each granularity.
+    chart = page.get_by_test_id("trend-chart")
+    for name, key in (("Daily", "daily"), ("Weekly", "weekly"), ("Monthly", "monthly")):
+        page.get_by_test_id("granularity").get_by_role("tab", name=name).click()
+        expect(chart.locator("rect.bar")).to_have_count(len(data[key]))
+        assert tab.attrs("[data-testid=trend-chart] rect.bar", "data-value") == [
+            bucket["creditsUsed"] for bucket in data[key]
+        ]
+    page.get_by_test_id("granularity").get_by_role("tab", name="Daily").click()
+    if data["previousYear"]:
+        expect(page.get_by_test_id("year-over-year")).to_contain_text(
+            credits_text(data["previousYear"]["creditsUsed"])
+        )
+    assert len(tab.graphql_posts) == 1
+    page.screenshot(path=shots / "dashboard-consumption.png", full_page=True)
+
+    # The planning calculator: the page's worked example.
+    page.get_by_role("button", name="Calculate").click()
+    expect(page.get_by_test_id("plan-with-buffer")).to_have_text("300")
+
+    # The CSV export of the period so far holds the rows behind the openings table.
+    with page.expect_download() as info:
+        page.get_by_test_id("export-csv").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    table = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert table, "the export has rows"
+    by_title: dict[str, Decimal] = defaultdict(Decimal)
+    completed: dict[str, int] = defaultdict(int)
+    for row in table:
+        by_title[row["Job title"]] += Decimal(row["Credits used"])
+        completed[row["Job title"]] += int(row["Completed"])
+    for node in openings:
+        assert by_title[node["jobTitle"]] == Decimal(node["creditsUsed"]), node
+        assert completed[node["jobTitle"]] == node["interviewsCompleted"], node
+    assert sum(by_title.values()) == Decimal(data["creditsUsed"])
+    expect(page.get_by_test_id("export-status")).to_contain_text("Downloaded")
+
+    with page.expect_download() as info:
+        page.get_by_test_id("export-xlsx").click()
+    openpyxl = pytest.importorskip("openpyxl")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True
+    )
+    sheet_rows = list(workbook.active.iter_rows(values_only=True))
+    assert len(sheet_rows) == len(table) + 1  # a header, then the same rows
+    tab.assert_clean()
+
+
+def test_a_member_without_consumption_view_sees_the_forbidden_message(
+    demo_server: Server, open_tab: Any
+) -> None:
+    member = None
+    for number in range(2, 30):
+        candidate = token_for(demo_server, "acme", f"acme-u{number:03d}")
+        viewer = httpx.post(
+            f"{demo_server.base_url}/graphql",
+            json={"query": "{ viewer { role permissions } }"},
+            headers={"Authorization": f"Bearer {candidate}"},
+        )
+        if viewer.status_code == 200 and viewer.json()["data"]["viewer"]["role"] != "ACCOUNT_ADMIN":
+            member = candidate
+            break
+    assert member is not None, "no demo member of acme without consumption:view"
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={member}#consumption")
+    page = tab.page
+    panel = page.get_by_test_id("error-panel")
+    expect(panel).to_contain_text("Only Account Admins can see usage and credit data")
+    expect(panel).to_contain_text("consumption:view")
+    # The Usage page works for them.
+    page.get_by_role("tab", name="Usage").click()
+    wait_drawn(tab)
+    tab.assert_clean()
+
+
+# --- errors, tokens, GraphiQL -------------------------------------------------------------------
+
+
+def test_without_a_token_the_page_says_how_to_get_one(demo_server: Server, open_tab: Any) -> None:
+    tab = open_tab(f"{demo_server.base_url}/dashboard")
+    expect(tab.page.get_by_test_id("info-panel")).to_contain_text(
+        "usage-gateway token --org ORG --member MEMBER"
+    )
+    assert tab.graphql_posts == []
+    tab.assert_clean()
+
+
+def test_an_expired_token_is_a_message_not_a_request(demo_server: Server, open_tab: Any) -> None:
+    expired = demo_server.cli("token", "--org", "acme", "--member", "acme-u001", "--hours", "-1")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={expired}")
+    expect(tab.page.get_by_test_id("error-panel")).to_contain_text("This token expired on")
+    assert tab.graphql_posts == []
+    tab.assert_clean()
+
+
+def test_a_refused_token_and_an_absent_gateway_are_messages(
+    demo_server: Server, open_tab: Any
+) -> None:
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token=not-a-token")
+    page = tab.page
+    expect(page.get_by_test_id("error-panel")).to_contain_text("The gateway refused this token")
+    # The browser itself reports the 401 answer; the page adds nothing.
+    assert all("401" in text for text in tab.console_errors), tab.console_errors
+    tab.console_errors.clear()
+
+    token = token_for(demo_server, "acme", "acme-u001")
+    page.route("**/graphql", lambda route: route.abort("connectionrefused"))
+    page.fill("#token-input", token)
+    page.get_by_role("button", name="Use token").click()
+    expect(page.get_by_test_id("error-panel")).to_contain_text("The gateway can't be reached")
+    assert tab.page_errors == [] and tab.external == []
+    assert all(
+        "ERR_CONNECTION_REFUSED" in text or "Failed to load" in text for text in tab.console_errors
+    )
+
+
+def test_graphiql_opens_on_the_usage_query_and_waits_for_a_token(
+    demo_server: Server, open_tab: Any
+) -> None:
+    tab = open_tab(f"{demo_server.base_url}/graphql")
+    page = tab.page
+    expect(page.locator("#token-help")).to_contain_text(
+        "usage-gateway token --org ORG --member MEMBER"
+    )
+    page.locator(".graphiql-query-editor .CodeMirror").wait_for(timeout=20_000)
+    page.wait_for_load_state("networkidle")
+    editor = (
+        "() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.getValue()"
+    )
+    assert page.evaluate(editor) == frontend_query("usage-page.graphql")
+    assert tab.graphql_posts == []  # no schema request without a token
+    tab.assert_clean()
+
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/graphql?token={token}")
+    page = tab.page
+    page.locator(".graphiql-query-editor .CodeMirror").wait_for(timeout=20_000)
+    expect(page.locator("#token-help")).to_have_count(0)
+    variables = page.evaluate(
+        "() => document.querySelector('.graphiql-editor-tool .CodeMirror').CodeMirror.getValue()"
+    )
+    assert '"preset": "THIS_MONTH"' in variables
+    page.locator(".graphiql-execute-button").click()
+    expect(page.locator(".graphiql-response .CodeMirror")).to_contain_text("Acme", timeout=15_000)
+    tab.assert_clean()
+
+
+def test_the_openings_table_pages_through_the_api(demo_server: Server, open_tab: Any) -> None:
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    with httpx.Client(base_url=demo_server.base_url, headers=service) as client:
+        client.put(
+            "/v1/orgs/paging",
+            json={
+                "name": "Paging Ltd",
+                "timeZone": "UTC",
+                "plan": {
+                    "interviewCreditsPerPeriod": "100",
+                    "rollover": "NONE",
+                    "billingAnchorDay": 1,
+                },
+            },
+        ).raise_for_status()
+        client.put(
+            "/v1/orgs/paging/members/boss",
+            json={"name": "Boss", "email": "boss@paging.test", "role": "ACCOUNT_ADMIN"},
+        ).raise_for_status()
+        events = []
+        for number in range(25):
+            client.put(
+                f"/v1/orgs/paging/openings/job-{number:02d}", json={"jobTitle": f"Job {number:02d}"}
+            ).raise_for_status()
+            events.append(
+                {
+                    "eventId": f"e-{number}",
+                    "orgId": "paging",
+                    "openingId": f"job-{number:02d}",
+                    "interviewId": f"i-{number}",
+                    "candidateId": f"c-{number}",
+                    "occurredAt": now.isoformat(),
+                    "status": "COMPLETED",
+                }
+            )
+        client.post("/v1/ingest/interview-events", json={"events": events}).raise_for_status()
+    token = token_for(demo_server, "paging", "boss")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#consumption")
+    wait_drawn(tab, "total-interviews")
+    page = tab.page
+    first = consumption_api(demo_server, token)["consumption"]["byOpening"]
+    titles = [edge["node"]["jobTitle"] for edge in first["edges"]]
+    assert len(titles) == 20 and first["pageInfo"]["hasNextPage"]
+    assert tab.texts("[data-testid=opening-row] td:first-child") == titles
+    page.get_by_test_id("openings-next").click()
+    expect(page.get_by_test_id("openings-range")).to_have_text("21–25 of 25")
+    body = graphql(
+        demo_server,
+        token,
+        frontend_query("consumption-page.graphql"),
+        {"after": first["pageInfo"]["endCursor"]},
+    )
+    rest = [
+        edge["node"]["jobTitle"]
+        for edge in body["data"]["organization"]["consumption"]["byOpening"]["edges"]
+    ]
+    assert tab.texts("[data-testid=opening-row] td:first-child") == rest
+    expect(page.get_by_test_id("openings-next")).to_be_disabled()
+    page.get_by_role("button", name="← Previous").click()
+    expect(page.get_by_test_id("openings-range")).to_have_text("1–20 of 25")
+    assert tab.texts("[data-testid=opening-row] td:first-child") == titles
+    assert len(tab.graphql_posts) == 3  # the page, then one query per page of openings
+    tab.assert_clean()
