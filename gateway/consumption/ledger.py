@@ -136,9 +136,9 @@ def forecast(
     elif rate == 0:
         runs_out = None
     else:
-        runs_out = today + timedelta(days=math.floor(balance / rate))
-        if runs_out >= period.end:
-            runs_out = None
+        # Compared in days first: a large balance at a tiny rate lasts past any date.
+        days_left = math.floor(balance / rate)
+        runs_out = None if days_left >= (period.end - today).days else today + timedelta(days_left)
     shortfall = max(0, -projected_remaining)
     recommended = math.ceil(Fraction(shortfall) * Fraction(6, 5) / CREDIT) * CREDIT
     return Forecast(projected, projected_remaining, runs_out, recommended)

@@ -278,13 +278,6 @@ def test_forecast_matches_integer_arithmetic(
     assert result.recommended_purchase == -(-shortfall * 6 // (5 * C)) * C
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="forecast adds floor(balance / rate) days to today before comparing with the "
-    "period end; a large balance at a tiny rate overflows date (OverflowError) instead of "
-    "giving runsOutOn None",
-)
 def test_a_large_balance_at_a_tiny_rate_does_not_run_out_this_period() -> None:
     # 5,000 credits left, and one interview 1 % completed in the last fourteen days: 100 e4.
     # 50,000,000 e4 / (100/14 e4 a day) = 7,000,000 days, far past 1 April (and past 9999).

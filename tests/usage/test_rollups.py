@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.catalog.records import ModelRecord
+from gateway.core.calendar import local_midnight
 from gateway.orgs.enums import AiBillingMode, AiProvider
 from gateway.usage.enums import UsageReason
 from gateway.usage.records import CallRecord
@@ -127,6 +128,24 @@ def test_calls_of_one_key_are_summed_into_one_row() -> None:
     ]
 
 
+def test_quarter_hour_offsets_split_days_inside_one_utc_hour() -> None:
+    # Kathmandu is +05:45: 18:14 UTC is 23:59 local, 18:15 UTC is 00:00 the next day.
+    # St John's is -03:30 in January: 03:29 UTC is 23:59 local, 03:30 UTC 00:00 local.
+    calls = [
+        _facts(datetime(2025, 1, 10, 18, 14, tzinfo=UTC), org="kathmandu"),
+        _facts(datetime(2025, 1, 10, 18, 15, tzinfo=UTC), org="kathmandu"),
+        _facts(datetime(2025, 1, 11, 3, 29, tzinfo=UTC), org="st-johns"),
+        _facts(datetime(2025, 1, 11, 3, 30, tzinfo=UTC), org="st-johns"),
+    ]
+    rows = ai_rollup_rows(calls, ZONES)
+    assert sorted((r["org_id"], r["day"], r["calls"]) for r in rows["daily_by_reason"]) == [
+        ("kathmandu", date(2025, 1, 10), 1),
+        ("kathmandu", date(2025, 1, 11), 1),
+        ("st-johns", date(2025, 1, 10), 1),
+        ("st-johns", date(2025, 1, 11), 1),
+    ]
+
+
 def test_billing_modes_are_kept_apart() -> None:
     at = datetime(2025, 1, 10, 9, tzinfo=UTC)
     rows = ai_rollup_rows(
@@ -192,7 +211,7 @@ def _expected(
     return {key: tuple(sums) for key, sums in out.items()}
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(calls=st.lists(_call, max_size=40))
 def test_rollups_match_an_independent_count(calls: list[CallFacts]) -> None:
     rows = ai_rollup_rows(calls, ZONES)
@@ -215,3 +234,28 @@ def test_rollups_match_an_independent_count(calls: list[CallFacts]) -> None:
             sum(c.tokens for c in calls),
         )
         assert tuple(sum(row[s] for row in rows[name]) for s in SUMS) == totals, name
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    org=st.sampled_from(sorted(ZONES)),
+    day=st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 12, 31)),
+    minutes=st.lists(st.integers(min_value=-60, max_value=60), min_size=1, max_size=20),
+)
+def test_calls_around_a_local_midnight_count_on_their_own_local_day(
+    org: str, day: date, minutes: list[int]
+) -> None:
+    # Local midnight is 18:15 UTC in Kathmandu and hh:30 UTC in St John's: one UTC hour holds
+    # calls of two local days.
+    midnight = local_midnight(day, ZONES[org]).astimezone(UTC)
+    calls = [_facts(midnight + timedelta(minutes=m), org=org, credits=m + 100) for m in minutes]
+    rows = ai_rollup_rows(calls, ZONES)
+    got = {
+        (r["org_id"], r["day"], r["billing_mode"], r["reason"]): tuple(r[s] for s in SUMS)
+        for r in rows["daily_by_reason"]
+    }
+    assert got == _expected(calls, "day", ("reason",))
+    before = sum(1 for m in minutes if m < 0)
+    by_day = {r["day"]: r["calls"] for r in rows["daily_by_reason"]}
+    assert by_day.get(day - timedelta(days=1), 0) == before
+    assert by_day.get(day, 0) == len(minutes) - before

@@ -200,6 +200,19 @@ def test_no_unknown_row_without_removed_members() -> None:
     assert user_rows([]) == []
 
 
+def test_removed_members_with_calls_but_no_credits_still_show() -> None:
+    # Under BYOK calls charge no credits; the removed member's calls still need a row.
+    rows = user_rows(
+        [
+            (_t(("m1",), calls=1, cost=50), _member("m1", "Zoe")),
+            (_t(("m2",), calls=4, cost=90), _member("m2", "Adam", removed=True)),
+        ]
+    )
+    # No credits anywhere: 4 calls before 1 call.
+    assert [r.display_name for r in rows] == [UNKNOWN_USER, "Zoe"]
+    assert rows[0].totals == Totals((None,), 4, 0, 90, 0)
+
+
 def test_members_with_equal_figures_sort_by_name() -> None:
     rows = user_rows(
         [
