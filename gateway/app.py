@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from gateway import v1
+from gateway.accesslog import AccessLogMiddleware
 from gateway.auth import Authenticator
 from gateway.clock import Clock, system_clock
 from gateway.config import Settings
@@ -26,6 +28,7 @@ from gateway.metrics import Metrics, MetricsMiddleware
 from gateway.middleware import RequestIdMiddleware
 from gateway.ratelimit import build_rate_limiter
 from gateway.state import AppState
+from gateway.tracing import Tracing
 
 
 def settle_heap() -> None:
@@ -62,6 +65,7 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Clock = system_clock,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """Build the gateway. Pass ``db`` to share an engine (tests); it is then not disposed."""
     owned = db is None
@@ -73,7 +77,9 @@ def create_app(
         authenticator=Authenticator(settings, database, clock),
         rate_limiter=build_rate_limiter(settings.rate_limit_points, settings.redis_url),
     )
-    graphql = GraphQLEndpoint(state)
+    tracing = Tracing.from_settings(settings, tracer_provider)
+    tracing.instrument(database)
+    graphql = GraphQLEndpoint(state, schema=tracing.schema)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -95,6 +101,8 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            *tracing.middleware(),
+            Middleware(AccessLogMiddleware, metrics=metrics, db=database),
             Middleware(MetricsMiddleware, metrics=metrics),
         ],
         exception_handlers={ApiError: _api_error},

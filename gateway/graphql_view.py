@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -17,11 +18,12 @@ from gateway.cursors import CursorCodec
 from gateway.errors import ErrorCode
 from gateway.graphiql import graphiql_html
 from gateway.jsonresponse import JSONResponse
+from gateway.requestinfo import note_errors
 from gateway.state import AppState
 from loaders import build_loaders
 from resolvers.context import Context
 from resolvers.extensions import code_errors
-from resolvers.schema import schema
+from resolvers.schema import schema as default_schema
 
 GRAPHQL_BODY_LIMIT = 1024 * 1024
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -30,8 +32,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context; the caller is resolved before it runs."""
 
-    def __init__(self, state: AppState) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
+    def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
+        super().__init__(schema or default_schema, graphql_ide=None, allow_queries_via_get=True)
         self._state = state
         self._cursors = CursorCodec(state.settings.jwt_secret)
 
@@ -41,6 +43,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
+            note_errors(result.errors)
             # No data at all: the request itself was refused (parse, validation, variables).
             request.scope["state"]["request_error"] = result.data is None
         return await super().process_result(request, result)
@@ -77,9 +80,9 @@ def unauthenticated(message: str) -> Response:
 class GraphQLEndpoint:
     """Authenticates, bounds the body, then hands over to the Strawberry view."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
         self._state = state
-        self._view = GatewayGraphQL(state)
+        self._view = GatewayGraphQL(state, schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

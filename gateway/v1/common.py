@@ -32,6 +32,7 @@ def require_service_token(request: Request) -> AppState:
         raise ApiError(
             401, ErrorCode.UNAUTHENTICATED, "the /v1 write routes take the service token"
         )
+    request.state.credential = "service"  # for the access log
     return state
 
 

@@ -63,6 +63,7 @@ async def export_caller(request: Request, permission: str) -> Caller:
         caller = await state.authenticator.caller(request.headers.get("authorization"))
     except AuthError as exc:
         raise ApiError(401, ErrorCode.UNAUTHENTICATED, str(exc)) from None
+    request.state.caller = caller  # for the access log
     if not caller.can(permission):
         raise ApiError(403, ErrorCode.FORBIDDEN, f"this export needs the {permission!r} permission")
     return caller
