@@ -13,7 +13,7 @@ from gateway.auth import issue_member_token
 from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
 from gateway.db import Database
-from gateway.logs import uvicorn_log_config
+from gateway.logconfig import log_config
 from gateway.metrics import MULTIPROCESS_ENV
 from gateway.migrate import migrate
 
@@ -55,7 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
-        log_config=uvicorn_log_config(),
+        log_config=log_config(settings.log_format, settings.log_level),
+        access_log=False,  # gateway.access writes one structured line per request instead
     )
 
 
