@@ -11,8 +11,9 @@ query string (``?token=``) are redacted before the span sees the URL.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cached_property
+from inspect import isawaitable
 from typing import Any
 
 import strawberry
@@ -29,7 +30,9 @@ from opentelemetry.sdk.trace.export import (
 )
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.extensions import LifecycleStep
 from strawberry.extensions.tracing import OpenTelemetryExtension
+from strawberry.extensions.tracing.utils import should_skip_tracing
 
 from gateway.config import Settings
 from gateway.db import Database
@@ -90,6 +93,29 @@ class TracedRequests:
         await self.app(scope, receive, send)
 
 
+class GraphQLSpans(OpenTelemetryExtension):
+    """Strawberry's extension, with a span only for fields whose resolver awaits something
+    (database reads, dataloaders): a page has hundreds of plain fields, which would each get
+    a span otherwise."""
+
+    async def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        if not isawaitable(result):
+            return result
+        if should_skip_tracing(_next, info):
+            return await result
+        return await self._traced(result, info, kwargs)
+
+    async def _traced(self, result: Awaitable[Any], info: Any, kwargs: dict[str, Any]) -> Any:
+        parent = trace.set_span_in_context(self._span_holder[LifecycleStep.OPERATION])
+        name = f"GraphQL Resolving: {info.field_name}"
+        with self._tracer.start_as_current_span(name, context=parent) as span:
+            self.add_tags(span, info, kwargs)
+            return await result
+
+
 class Tracing:
     """What an app needs for tracing; every method is a no-op when tracing is off."""
 
@@ -134,8 +160,6 @@ class Tracing:
         traced = build_schema()
         resolve_plain_fields_directly(traced)
         provider = self.provider
-        extension: Callable[[], OpenTelemetryExtension] = lambda: OpenTelemetryExtension(  # noqa: E731
-            tracer_provider=provider
-        )
+        extension: Callable[[], GraphQLSpans] = lambda: GraphQLSpans(tracer_provider=provider)  # noqa: E731
         traced.extensions = (extension, *traced.extensions)
         return traced
