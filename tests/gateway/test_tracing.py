@@ -14,8 +14,9 @@ from opentelemetry.trace import SpanKind
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from gateway.app import create_app
+from gateway.config import Settings
 from gateway.db import Database
-from gateway.tracing import REQUEST_ID_ATTRIBUTE, Tracing
+from gateway.tracing import REQUEST_ID_ATTRIBUTE, Tracing, build_provider
 from resolvers.schema import schema as untraced_schema
 from tests.support import (
     SERVICE,
@@ -119,3 +120,26 @@ async def test_tracing_off_changes_nothing(client: httpx.AsyncClient) -> None:
     await put_member(client, "acme", "m1")
     body = await graphql(client, "{ organization { name } }", token=member_token("acme", "m1"))
     assert body == {"data": {"organization": {"name": "Org acme"}}}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("otlp", "OTLPSpanExporter"), ("console", "ConsoleSpanExporter")]
+)
+def test_exporter_from_settings(name: str, kind: str) -> None:
+    settings = make_settings().model_copy(update={"otel_exporter": name})
+    assert settings.otel_exporter == name
+    provider = build_provider(name)
+    try:
+        processors = provider._active_span_processor._span_processors
+        assert [type(p.span_exporter).__name__ for p in processors] == [kind]  # type: ignore[attr-defined]
+        assert provider.resource.attributes["service.name"] == "usage-gateway"
+    finally:
+        provider.shutdown()
+
+
+def test_exporter_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_OTEL_EXPORTER", "jaeger")
+    with pytest.raises(ValueError, match="otel_exporter"):
+        Settings()
+    monkeypatch.setenv("GATEWAY_OTEL_EXPORTER", "console")
+    assert Settings().otel_exporter == "console"
