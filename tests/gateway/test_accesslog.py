@@ -188,3 +188,32 @@ def test_serve_config_replaces_uvicorn_access_log() -> None:
     assert config["loggers"]["gateway"]["level"] == "WARNING"
     assert config["formatters"]["structured"]["renderer"] == "console"
     assert log_config()["formatters"]["structured"]["renderer"] == "json"
+
+
+async def test_api_key_callers_and_exports(
+    client: httpx.AsyncClient, json_lines: io.StringIO
+) -> None:
+    await put_org(client, "acme")
+    created = await client.post(
+        "/v1/orgs/acme/api-keys",
+        json={"name": "dash", "permissions": ["credits:view"]},
+        headers=SERVICE,
+    )
+    assert created.status_code == 201
+    secret = created.json()["key"]
+    response = await client.post(
+        "/graphql", json={"query": "{ organization { name } }"}, headers=bearer(secret)
+    )
+    assert response.status_code == 200
+    response = await client.get(
+        "/v1/exports/ai-usage?from=2026-11-01&to=2026-11-02&format=csv", headers=bearer(secret)
+    )
+    assert response.status_code == 200
+    page, export = _access(json_lines)[-2:]
+    assert (page["route"], page["credential"], page["org_id"]) == ("/graphql", "api_key", "acme")
+    assert (export["route"], export["credential"], export["org_id"]) == (
+        "/v1/exports/ai-usage",
+        "api_key",
+        "acme",
+    )
+    assert secret not in json_lines.getvalue()
