@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
@@ -15,7 +15,7 @@ from gateway.demo.records import DemoSummary
 from gateway.migrate import migrate
 from gateway.orgs.credentials import issue_member_token
 from gateway.storage.db import Database
-from gateway.web.logs import uvicorn_log_config
+from gateway.web.logconfig import log_config
 from gateway.web.metrics import MULTIPROCESS_ENV
 
 
@@ -56,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
-        log_config=uvicorn_log_config(),
+        log_config=log_config(settings.log_format, settings.log_level),
+        access_log=False,  # gateway.access writes one structured line per request instead
         # SIGTERM: stop accepting, let in-flight requests finish, cancel them after this long.
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
@@ -127,6 +128,19 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print_demo_summary(asyncio.run(run()))
 
 
+def cmd_verify(args: argparse.Namespace) -> None:
+    from gateway.maintenance.verify import verify_command
+
+    url = _settings().database_url
+    sys.exit(asyncio.run(verify_command(url, args.org, args.date_from, args.date_to)))
+
+
+def cmd_rebuild_rollups(args: argparse.Namespace) -> None:
+    from gateway.maintenance.verify import rebuild_command
+
+    sys.exit(asyncio.run(rebuild_command(_settings().database_url, args.org)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usage-gateway", description="GraphQL gateway for AI usage and interview credits."
@@ -152,6 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--member", required=True, help="member id")
     token.add_argument("--hours", type=float, default=24.0, help="lifetime (default 24)")
     token.set_defaults(func=cmd_token)
+
+    verify = sub.add_parser("verify", help="recount an organization's rollups; print differences")
+    verify.add_argument("--org", required=True, help="organization id")
+    verify.add_argument("--from", dest="date_from", type=date.fromisoformat, help="YYYY-MM-DD")
+    verify.add_argument("--to", dest="date_to", type=date.fromisoformat, help="YYYY-MM-DD")
+    verify.set_defaults(func=cmd_verify)
+
+    rebuild = sub.add_parser("rebuild-rollups", help="rebuild an organization's rollups")
+    rebuild.add_argument("--org", required=True, help="organization id")
+    rebuild.set_defaults(func=cmd_rebuild_rollups)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = Field(default=1, ge=1)
     log_level: str = "info"
+    log_format: Literal["json", "console"] = "json"
+    # OpenTelemetry tracing: "otlp" or "console"; unset = off (see gateway/tracing.py).
+    otel_exporter: Literal["otlp", "console"] | None = None
     # Echo every SQL statement (debugging only).
     sql_echo: bool = False
     # When the database or Redis fails (gateway/storage/faults.py, gateway/web/faults.py).

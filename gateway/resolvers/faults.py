@@ -7,7 +7,8 @@ import logging
 from graphql import GraphQLError
 
 from gateway.core.errors import ErrorCode
-from gateway.storage.faults import classify
+from gateway.core.requestinfo import note_statement_timeout
+from gateway.storage.faults import STATEMENT_TIMEOUT, classify
 
 log = logging.getLogger("gateway.graphql")
 
@@ -19,6 +20,8 @@ def fault_error(error: GraphQLError, request_id: str | None) -> GraphQLError | N
     fault = classify(error.original_error)
     if fault is None:
         return None
+    if fault.reason == STATEMENT_TIMEOUT:
+        note_statement_timeout()
     log.warning(
         "%s in %s: %s (request %s)",
         fault.reason,

@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
+from gateway.core.requestinfo import note_graphql
 from gateway.resolvers.cost import MAX_COST, document_cost
 from gateway.resolvers.errors import QueryTooComplex, RateLimited
 
@@ -39,6 +40,7 @@ class CostLimit(SchemaExtension):
                             retryAfterSeconds=60,
                         )
                     ]
+        note_graphql(context.operation_name, self.cost)
         yield
 
     def get_results(self) -> dict[str, Any]:

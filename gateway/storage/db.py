@@ -68,6 +68,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._listeners: set[tuple[str, object]] = set()
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, limits: DbLimits | None = None) -> Database:
@@ -97,6 +98,30 @@ class Database:
         """``query(conn, **kwargs)`` on a read connection of its own."""
         async with self.read() as conn:
             return await query(conn, **kwargs)
+
+    def on_statement(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` before every statement sent through SQLAlchemy (once per listener).
+
+        Statements sent straight through the driver (PostgreSQL ``COPY`` and the bulk upserts
+        of ingest) bypass it.
+        """
+        sync_engine = self.engine.sync_engine
+
+        def before(*_args: Any, **_kwargs: Any) -> None:
+            listener()
+
+        key = ("statement", listener)
+        if key not in self._listeners:
+            self._listeners.add(key)
+            event.listen(sync_engine, "before_cursor_execute", before)
+
+    def on_pool_change(self, checkout: Callable[[], None], checkin: Callable[[], None]) -> int:
+        """Follow the pool's checkouts and checkins; returns how many are checked out now."""
+        sync_engine = self.engine.sync_engine
+        event.listen(sync_engine, "checkout", lambda *_: checkout())
+        event.listen(sync_engine, "checkin", lambda *_: checkin())
+        pool: Any = sync_engine.pool
+        return int(pool.checkedout())
 
     async def ping(self) -> None:
         """One round trip; raises when the database cannot be reached."""

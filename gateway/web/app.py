@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from gateway.orgs.credentials import Authenticator
 from gateway.storage.db import Database
 from gateway.storage.limits import DbLimits
 from gateway.web import v1
+from gateway.web.accesslog import AccessLogMiddleware
 from gateway.web.authentication import AuthenticationMiddleware
 from gateway.web.dashboard import dashboard_routes
 from gateway.web.errors import ApiError, api_error_handler, domain_error_handler
@@ -30,6 +32,7 @@ from gateway.web.ratelimit import build_rate_limiter
 from gateway.web.request_id import RequestIdMiddleware
 from gateway.web.responses import JSONResponse
 from gateway.web.state import AppState
+from gateway.web.tracing import Tracing
 
 
 def settle_heap() -> None:
@@ -51,6 +54,7 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Clock = system_clock,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
     """Build the gateway. Pass ``db`` to share an engine (tests); it is then not disposed."""
     owned = db is None
@@ -65,7 +69,9 @@ def create_app(
         authenticator=Authenticator(settings, database, clock),
         rate_limiter=build_rate_limiter(settings, registry=metrics.registry),
     )
-    graphql = GraphQLEndpoint(state)
+    tracing = Tracing.from_settings(settings, tracer_provider)
+    tracing.instrument(database)
+    graphql = GraphQLEndpoint(state, schema=tracing.schema)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -87,6 +93,8 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            *tracing.middleware(),
+            Middleware(AccessLogMiddleware, metrics=metrics, db=database),
             Middleware(MetricsMiddleware, metrics=metrics),
             # Outside authentication, whose credential look-up reads the database too.
             Middleware(FaultMiddleware, retry_after=settings.retry_after_s),

@@ -9,7 +9,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.core.errors import ErrorCode
+from gateway.core.requestinfo import note_statement_timeout
 from gateway.storage.faults import (
+    STATEMENT_TIMEOUT,
     Fault,
     classify,
     unavailable,
@@ -59,6 +61,8 @@ class FaultMiddleware:
             fault = classify(exc)
             if fault is None or started:
                 raise
+            if fault.reason == STATEMENT_TIMEOUT:
+                note_statement_timeout()
             log.warning(
                 "%s %s answered 503: %s (%s, request %s)",
                 scope["method"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -14,11 +15,12 @@ from strawberry.types import ExecutionResult
 
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
+from gateway.core.requestinfo import note_errors
 from gateway.loaders import build_loaders
 from gateway.orgs.credentials import Caller
 from gateway.resolvers.context import Context
 from gateway.resolvers.error_codes import code_errors
-from gateway.resolvers.schema import schema
+from gateway.resolvers.schema import schema as default_schema
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTooLarge, read_body, replay
 from gateway.web.graphiql import graphiql_html
@@ -32,8 +34,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context; the caller is resolved before it runs."""
 
-    def __init__(self, state: AppState) -> None:
-        super().__init__(schema, graphql_ide=None, allow_queries_via_get=True)
+    def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
+        super().__init__(schema or default_schema, graphql_ide=None, allow_queries_via_get=True)
         self._state = state
         self._cursors = CursorCodec(state.settings.jwt_secret)
 
@@ -43,6 +45,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         if result.errors:
             result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
+            note_errors(result.errors)
             # No data at all: the request itself was refused (parse, validation, variables).
             request.scope["state"]["request_error"] = result.data is None
         return await super().process_result(request, result)
@@ -79,9 +82,9 @@ def unauthenticated(message: str) -> Response:
 class GraphQLEndpoint:
     """Takes members and API keys, bounds the body, then hands over to the Strawberry view."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
         self._state = state
-        self._view = GatewayGraphQL(state)
+        self._view = GatewayGraphQL(state, schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
