@@ -94,6 +94,20 @@ def cmd_demo(args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
+def cmd_consume(args: argparse.Namespace) -> None:
+    from gateway.broker.consumer import consume
+    from gateway.broker.stream import check
+
+    settings = _settings()
+    if not settings.nats_url:
+        sys.exit("usage-gateway: set GATEWAY_NATS_URL (e.g. nats://127.0.0.1:4222) to consume")
+    if args.check:
+        ok, message = asyncio.run(check(settings))
+        print(message)
+        sys.exit(0 if ok else 1)
+    consume(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usage-gateway", description="GraphQL gateway for AI usage and interview credits."
@@ -119,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--member", required=True, help="member id")
     token.add_argument("--hours", type=float, default=24.0, help="lifetime (default 24)")
     token.set_defaults(func=cmd_token)
+
+    consume = sub.add_parser(
+        "consume", help="take usage events from NATS JetStream (GATEWAY_NATS_URL)"
+    )
+    consume.add_argument(
+        "--check", action="store_true", help="only say whether NATS can be reached (exit 0/1)"
+    )
+    consume.set_defaults(func=cmd_consume)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema

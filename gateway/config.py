@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Echo every SQL statement (debugging only).
     sql_echo: bool = False
+    # The NATS JetStream consumer (``usage-gateway consume``).
+    nats_url: str | None = None
+    nats_stream: str = "USAGE"
+    nats_subject_prefix: str = "usage"
+    nats_durable: str = "usage-gateway"
+    nats_batch: int = Field(default=1_000, ge=1, le=10_000)
+    nats_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    nats_nak_delay_seconds: float = Field(default=5.0, ge=0)
+    nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
