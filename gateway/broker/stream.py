@@ -77,7 +77,7 @@ async def connect(url: str, *, connect_timeout: float = 5.0, reconnect: bool = T
         log.warning("nats: %s: %s", type(exc).__name__, exc)
 
     async def on_disconnected() -> None:
-        log.warning("nats: disconnected from %s", redacted(url))
+        log.info("nats: disconnected from %s", redacted(url))
 
     async def on_reconnected() -> None:
         log.info("nats: reconnected to %s", redacted(url))
