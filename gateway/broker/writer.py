@@ -7,11 +7,15 @@ other failure propagates, so that the caller retries the whole batch later.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.db import Database
 from gateway.errors import ApiError, not_found
@@ -61,6 +65,7 @@ async def write_batch(
                     result = await ingest_ai_calls(conn, events=calls, now=now)
                 else:
                     interviews = [e for _, e in pending if isinstance(e, InterviewEventIn)]
+                    await _lock_interviews(conn, interviews)
                     result = await ingest_interview_events(conn, events=interviews, now=now)
         except ApiError as exc:
             refused = _refused_indexes(exc, len(pending))
@@ -72,6 +77,31 @@ async def write_batch(
         outcome.duplicates += result.duplicates
         break
     return outcome
+
+
+async def _lock_interviews(conn: AsyncConnection, events: Sequence[InterviewEventIn]) -> None:
+    """On PostgreSQL, hold each touched interview until commit.
+
+    The ingest recomputes an interview's charges from the events it can see; two transactions
+    adding events to the same interview at once would each miss the other's, and the charges
+    and rollups would not add up (consumer processes run side by side). SQLite has one writer at
+    a time already. The locks are taken in key order, so two batches cannot deadlock on them.
+    """
+    if conn.dialect.name != "postgresql" or not events:
+        return
+    keys = sorted({_lock_key(e.org_id, e.interview_id) for e in events})
+    await conn.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+        ),
+        {"keys": keys},
+    )
+
+
+def _lock_key(org_id: str, interview_id: str) -> int:
+    digest = hashlib.blake2b(f"interview:{org_id}:{interview_id}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def _refused_indexes(exc: ApiError, size: int) -> dict[int, list[dict[str, Any]]]:

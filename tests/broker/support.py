@@ -186,7 +186,13 @@ def _bad_messages() -> list[Bad]:
 
 
 def make_dataset(
-    seed: int, *, calls: int = 300, interviews: int = 40, purchases: int = 6, bad: bool = True
+    seed: int,
+    *,
+    calls: int = 300,
+    interviews: int = 40,
+    purchases: int = 6,
+    bad: bool = True,
+    copies: bool = True,
 ) -> Dataset:
     """Good events (about one in ten sent twice: half with the same Nats-Msg-Id, half without
     any) and, with ``bad``, the messages of ``_bad_messages`` spread among them."""
@@ -237,7 +243,7 @@ def make_dataset(
     for original in firsts:
         if original.headers and "Test-Bad" in original.headers:
             continue
-        if rng.random() < 0.1:
+        if copies and rng.random() < 0.1:
             same_id = rng.random() < 0.5 and original.headers is not None
             copy = Message(original.subject, original.data, original.headers if same_id else None)
             after = out.messages.index(original) + 1
@@ -403,3 +409,16 @@ def check_dead_letters(data: Dataset, letters: list[tuple[bytes, dict[str, str]]
             assert headers["Usage-Error"].startswith(bad.reason), headers["Usage-Error"]
         else:
             assert headers["Usage-Error"] == bad.reason
+
+
+async def count_calls(db: Database) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(text("SELECT count(*) FROM ai_calls"))).scalar_one())
+
+
+async def consumer_info(url: str, kind: str) -> Any:
+    nc = await nats.connect(url)
+    try:
+        return await nc.jetstream().consumer_info("USAGE", f"usage-gateway-{kind}")
+    finally:
+        await nc.close()
