@@ -63,8 +63,11 @@ def describe(errors: Iterable[Mapping[str, Any]]) -> str:
     for err in errors:
         field = err.get("field")
         parts.append(f"{field}: {err['message']}" if field else str(err["message"]))
-    text = "; ".join(parts) or "is not valid"
-    # A header value is one line.
+    return one_line("; ".join(parts) or "is not valid")
+
+
+def one_line(text: str) -> str:
+    """A header value: one line, bounded."""
     return " ".join(text.split())[:_MAX_ERROR_LENGTH]
 
 
@@ -106,7 +109,7 @@ def dead_letter_headers(
             out[ORIGINAL_MSG_ID_HEADER] = value
             continue
         out[name] = value
-    out[ERROR_HEADER] = error
+    out[ERROR_HEADER] = one_line(error)
     out[SUBJECT_HEADER] = subject
     out[MSG_ID_HEADER] = f"dead:{stream_seq}"
     return out
