@@ -14,17 +14,14 @@ from gateway.config import Settings
 from gateway.db import Database
 from gateway.queries import ingest as ingest_queries
 from tests.broker.conftest import NatsServer
-from tests.broker.support import (
+from tests.broker.streams import (
     check_dead_letters,
     dead_letters,
     ensure_stream,
-    expected,
-    make_dataset,
     publish,
-    set_up_orgs,
-    stored,
     wait_until_done,
 )
+from tests.broker.support import Message, expected, make_dataset, set_up_orgs, stored
 from tests.support import make_settings
 
 
@@ -104,7 +101,6 @@ async def test_a_purchase_id_reused_with_other_figures_is_dead_lettered(
     first = b'{"purchaseId": "p1", "orgId": "acme", "credits": "10", "occurredAt": "2026-10-01T00:00:00Z"}'
     again = b'{"purchaseId": "p1", "orgId": "acme", "credits": "10.00", "occurredAt": "2026-10-01T00:00:00Z"}'
     other = b'{"purchaseId": "p1", "orgId": "acme", "credits": "11", "occurredAt": "2026-10-01T00:00:00Z"}'
-    from tests.broker.support import Message
 
     subject = "usage.credit-purchases"
     await publish(

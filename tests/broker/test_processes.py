@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,26 +13,23 @@ from pathlib import Path
 import httpx
 
 from gateway.db import Database
-from tests.broker.conftest import NatsServer
-from tests.broker.support import (
+from tests.broker.conftest import NatsServer, free_port
+from tests.broker.streams import (
     check_dead_letters,
     consumer_info,
     count_calls,
     dead_letters,
     ensure_stream,
-    expected,
-    make_dataset,
     publish,
-    set_up_orgs,
-    stored,
     wait_until_done,
 )
+from tests.broker.support import expected, make_dataset, set_up_orgs, stored
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def start_consumer(
-    db: Database, nats_url: str, log: Path, *, ack_wait: float = 2.0
+    db: Database, nats_url: str, log: Path, *, ack_wait: float = 2.0, metrics_port: int = 0
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -45,6 +43,8 @@ def start_consumer(
         "GATEWAY_NATS_FETCH_TIMEOUT_SECONDS": "0.5",
         "GATEWAY_LOG_LEVEL": "debug",
     }
+    if metrics_port:
+        env["GATEWAY_NATS_METRICS_PORT"] = str(metrics_port)
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "consume"],
@@ -69,6 +69,18 @@ async def stop(process: subprocess.Popen[bytes], log: Path) -> None:
         process.kill()
         raise AssertionError(f"the consumer ignored SIGTERM:\n{tail(log)}")
     assert process.returncode == 0, tail(log)
+
+
+async def messages_taken(port: int) -> float:
+    """``gateway_broker_messages_total`` of AI calls, once the first batch is counted."""
+    pattern = re.compile(r'^gateway_broker_messages_total\{kind="ai-calls"\} (\S+)$', re.M)
+    async with httpx.AsyncClient() as scraper:
+        for _ in range(100):
+            found = pattern.search((await scraper.get(f"http://127.0.0.1:{port}/metrics")).text)
+            if found and float(found.group(1)):
+                return float(found.group(1))
+            await asyncio.sleep(0.02)
+    raise AssertionError("no AI-call message counted within 2 s")
 
 
 async def first_calls_stored(db: Database, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -114,8 +126,10 @@ async def test_sigterm_finishes_the_batch_in_hand_and_leaves_nothing_unacknowled
     log = tmp_path / "consumer.log"
 
     # A long ack wait: a message left in hand would stay pending for a minute.
-    process = start_consumer(db, nats_server.url, log, ack_wait=60)
+    port = free_port()
+    process = start_consumer(db, nats_server.url, log, ack_wait=60, metrics_port=port)
     await first_calls_stored(db, process, log)
+    assert await messages_taken(port) >= 20  # at least one full batch, counted
     await stop(process, log)
 
     info = await consumer_info(nats_server.url, "ai-calls")

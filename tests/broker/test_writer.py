@@ -12,7 +12,8 @@ from gateway.broker.messages import Event, Kind, Reason, Rejection, decode
 from gateway.broker.writer import write_batch
 from gateway.db import Database
 from gateway.errors import ApiError
-from tests.broker.support import count_calls, set_up_orgs
+from tests.broker.streams import count_calls
+from tests.broker.support import set_up_orgs
 from tests.support import NOW, ai_call
 
 
