@@ -68,7 +68,7 @@ async def dead_letters(url: str) -> list[tuple[bytes, dict[str, str]]]:
         while True:
             try:
                 msgs = await sub.fetch(100, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # asyncio.TimeoutError or nats.errors.TimeoutError
                 return out
             out.extend((m.data, dict(m.headers or {})) for m in msgs)
             for m in msgs:
