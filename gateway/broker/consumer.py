@@ -82,9 +82,14 @@ class Consumer:
             self.metrics.retries.labels(kind.value).inc()
             await self._nak_all(msgs)
             return
-        for msg in msgs:
-            await msg.ack()
-        await self.nc.flush()
+        try:
+            for msg in msgs:
+                await msg.ack()
+            await self.nc.flush()
+        except Exception as exc:
+            # Committed already: the messages come back after the ack wait, as duplicates.
+            log.warning("acknowledgements lost (%s: %s)", type(exc).__name__, exc)
+            return
         self.metrics.taken.labels(kind.value).inc(len(msgs))
         self.metrics.duplicates.labels(kind.value).inc(outcome.duplicates)
         for rejection in dead.values():
