@@ -141,6 +141,20 @@ def cmd_rebuild_rollups(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(rebuild_command(_settings().database_url, args.org)))
 
 
+def cmd_consume(args: argparse.Namespace) -> None:
+    from gateway.broker.consumer import consume
+    from gateway.broker.stream import check
+
+    settings = _settings()
+    if not settings.nats_url:
+        sys.exit("usage-gateway: set GATEWAY_NATS_URL (e.g. nats://127.0.0.1:4222) to consume")
+    if args.check:
+        ok, message = asyncio.run(check(settings))
+        print(message)
+        sys.exit(0 if ok else 1)
+    consume(settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="usage-gateway", description="GraphQL gateway for AI usage and interview credits."
@@ -176,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = sub.add_parser("rebuild-rollups", help="rebuild an organization's rollups")
     rebuild.add_argument("--org", required=True, help="organization id")
     rebuild.set_defaults(func=cmd_rebuild_rollups)
+
+    consume = sub.add_parser(
+        "consume", help="take usage events from NATS JetStream (GATEWAY_NATS_URL)"
+    )
+    consume.add_argument(
+        "--check", action="store_true", help="only say whether NATS can be reached (exit 0/1)"
+    )
+    consume.set_defaults(func=cmd_consume)
 
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema

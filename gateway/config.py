@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     redis_retry_s: float = Field(default=5.0, ge=0)
     retry_after_s: int = Field(default=5, ge=1)
     shutdown_grace_s: int = Field(default=30, ge=1)
+    # The NATS JetStream consumer (``usage-gateway consume``).
+    nats_url: str | None = None
+    nats_stream: str = "USAGE"
+    nats_subject_prefix: str = "usage"
+    nats_durable: str = "usage-gateway"
+    nats_batch: int = Field(default=1_000, ge=1, le=10_000)
+    nats_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    nats_nak_delay_seconds: float = Field(default=5.0, ge=0)
+    nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

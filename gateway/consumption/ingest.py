@@ -62,6 +62,7 @@ async def ingest_interview_events(
         )
     problems.raise_if_any()
 
+    await writes.lock_interviews(conn, keys=[(e.org_id, e.interview_id) for e in events])
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
     new = await writes.insert_new_interview_events(conn, rows=rows)
     fresh = [row for row in rows if (row["org_id"], row["event_id"]) in new]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.consumption.charges import Contribution, Counts
@@ -158,3 +159,29 @@ async def stream_interview_events(
     )
     async for row in await conn.stream(stmt.execution_options(yield_per=5_000)):
         yield record(InterviewEventRecord, row)
+
+
+async def lock_interviews(conn: AsyncConnection, *, keys: Iterable[tuple[str, str]]) -> None:
+    """On PostgreSQL, hold each ``(org_id, interview_id)`` until the transaction ends.
+
+    Ingest recomputes an interview's charges from the events it can see; two transactions
+    adding events to one interview at once would each miss the other's, and the charges and
+    rollups would not add up. SQLite has one writer at a time already. The locks are taken in
+    key order, so two batches cannot deadlock on them.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    ids = sorted({_lock_id(org_id, interview_id) for org_id, interview_id in keys})
+    if ids:
+        await conn.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) "
+                "FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+            ),
+            {"keys": ids},
+        )
+
+
+def _lock_id(org_id: str, interview_id: str) -> int:
+    digest = hashlib.blake2b(f"interview:{org_id}:{interview_id}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)

@@ -1,0 +1,1 @@
+"""Tests of the NATS JetStream consumer, against a private nats-server."""
