@@ -32,7 +32,8 @@ from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
 from gateway.storage.db import Database
-from gateway.usage.rollups import CallFacts, ai_rollup_rows, rebuild_ai_rollups
+from gateway.usage.rollups import rebuild_ai_rollups
+from gateway.usage.sums import CallFacts, ai_rollup_rows
 from gateway.usage.writes import AI_ROLLUPS, ROLLUP_SUMS
 
 Key = tuple[Any, ...]

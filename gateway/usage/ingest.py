@@ -19,7 +19,7 @@ from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
 from gateway.usage import writes
 from gateway.usage.inputs import AiCallIn
-from gateway.usage.rollups import CallFacts, ai_rollup_rows
+from gateway.usage.sums import CallFacts, ai_rollup_rows
 
 
 async def ingest_ai_calls(

@@ -15,7 +15,7 @@ from gateway.core.calendar import local_midnight
 from gateway.orgs.enums import AiBillingMode, AiProvider
 from gateway.usage.enums import UsageReason
 from gateway.usage.records import CallRecord
-from gateway.usage.rollups import CallFacts, ai_rollup_rows
+from gateway.usage.sums import CallFacts, ai_rollup_rows
 
 PARIS = ZoneInfo("Europe/Paris")
 ZONES = {
