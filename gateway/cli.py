@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
 from gateway.demo.records import DemoSummary
+from gateway.logsetup import log_config
 from gateway.migrate import migrate
 from gateway.orgs.credentials import issue_member_token
 from gateway.storage.db import Database
-from gateway.web.logconfig import log_config
 from gateway.web.metrics import MULTIPROCESS_ENV
 
 

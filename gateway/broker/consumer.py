@@ -23,6 +23,7 @@ from prometheus_client import start_http_server
 
 from gateway.clock import Clock, system_clock
 from gateway.config import Settings
+from gateway.logsetup import configure_logging
 from gateway.storage.db import Database
 
 from .messages import Event, Kind, Rejection, dead_letter_headers, decode
@@ -222,7 +223,5 @@ async def _close(nc: Client, subs: Iterable[JetStreamContext.PullSubscription]) 
 
 def consume(settings: Settings) -> None:
     """The ``usage-gateway consume`` command."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_format, settings.log_level)
     asyncio.run(run(settings))

@@ -35,8 +35,8 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.extensions.tracing.utils import should_skip_tracing
 
 from gateway.config import Settings
+from gateway.logsetup import redact
 from gateway.storage.db import Database
-from gateway.web.logs import redact
 
 REQUEST_ID_ATTRIBUTE = "gateway.request_id"
 SERVICE_NAME = "usage-gateway"

@@ -13,7 +13,7 @@ import pytest
 
 from gateway.core import requestinfo
 from gateway.core.requestinfo import RequestInfo
-from gateway.web.logconfig import formatter, log_config, redact_secrets
+from gateway.logsetup import formatter, log_config, redact_secrets
 from tests.support import SERVICE, ai_call, bearer, member_token, put_member, put_org
 
 ACCESS_FIELDS = (

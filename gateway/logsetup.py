@@ -1,5 +1,6 @@
-"""Logging of the server: structured lines (JSON, or human-readable ``console``), one access
-line per request from :mod:`gateway.accesslog` in place of uvicorn's, and no credential ever.
+"""Logging of every process (server, consumer): structured lines (JSON, or human-readable
+``console``), one access line per request from :mod:`gateway.web.accesslog` in place of
+uvicorn's, and no credential ever.
 
 Every line goes through the standard library and one structlog formatter, so uvicorn's own
 lines, warnings and errors come out in the same format, with the request id when they are
@@ -18,9 +19,26 @@ import orjson
 import structlog
 
 from gateway.core import requestinfo
-from gateway.web.logs import redact
 
 LogFormat = Literal["json", "console"]
+
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|api_key)=)[^&\s]*")
+
+
+def redact(text: str) -> str:
+    """``/graphql?token=eyJ...`` -> ``/graphql?token=[redacted]``."""
+    return _SECRET_PARAM.sub(r"\1[redacted]", text)
+
+
+class RedactSecrets(logging.Filter):
+    """GraphiQL links carry a token in the URL; keep it out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',]+")
 _API_KEY = re.compile(r"\bugk_[A-Za-z0-9_-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from gateway.web.logs import RedactSecrets, redact
+from gateway.logsetup import RedactSecrets, redact
 
 
 def test_tokens_never_reach_the_access_log() -> None:
