@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.orgs.enums import AiProvider
+from gateway.storage.records import member_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +17,7 @@ class ModelRecord:
     label: str
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "provider", AiProvider(self.provider))
+        object.__setattr__(self, "provider", member_of(AiProvider, self.provider))
 
 
 @dataclass(frozen=True, slots=True)

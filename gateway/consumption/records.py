@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.consumption.enums import InterviewStatus
+from gateway.storage.records import member_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class InterviewEventRecord:
     charge_e4: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", InterviewStatus(self.status))
+        object.__setattr__(self, "status", member_of(InterviewStatus, self.status))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs.records import MemberRecord
 from gateway.storage.db import upsert_replace
-from gateway.storage.records import record
+from gateway.storage.records import record, records
 from gateway.storage.tables import members, role_permissions
 
 # Statements of every request, built once.
@@ -39,8 +39,8 @@ async def get_member_with_permissions(
 async def members_by_ids(
     conn: AsyncConnection, *, org_id: str, ids: Iterable[str]
 ) -> list[MemberRecord]:
-    rows = await conn.execute(_MEMBERS_BY_IDS, {"org_id": org_id, "ids": list(ids)})
-    return [record(MemberRecord, row) for row in rows]
+    result = await conn.execute(_MEMBERS_BY_IDS, {"org_id": org_id, "ids": list(ids)})
+    return records(MemberRecord, result, result.keys())
 
 
 async def existing_member_ids(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gateway.orgs.enums import AiBillingMode, AiProvider, Role, RolloverRule
+from gateway.storage.records import member_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +21,9 @@ class OrgRecord:
 
     def __post_init__(self) -> None:
         # Columns hold plain strings: give them their enum once, here.
-        object.__setattr__(self, "ai_mode", AiBillingMode(self.ai_mode))
+        object.__setattr__(self, "ai_mode", member_of(AiBillingMode, self.ai_mode))
         if self.ai_provider is not None:
-            object.__setattr__(self, "ai_provider", AiProvider(self.ai_provider))
+            object.__setattr__(self, "ai_provider", member_of(AiProvider, self.ai_provider))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class PlanRecord:
     billing_anchor_day: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "rollover", RolloverRule(self.rollover))
+        object.__setattr__(self, "rollover", member_of(RolloverRule, self.rollover))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class MemberRecord:
     removed: bool
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "role", Role(self.role))
+        object.__setattr__(self, "role", member_of(Role, self.role))
         object.__setattr__(self, "removed", bool(self.removed))
 
 

@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
-from functools import cache
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 
 
-class _HasMapping(Protocol):
+class _Row(Protocol):
     @property
-    def _mapping(self) -> Any: ...
+    def _fields(self) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int) -> Any: ...
 
 
-@cache
-def _names(cls: Any) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+# (dataclass, the result's column names) -> the positions of the dataclass's fields: every row
+# of a result shares its column tuple, so a page of rows looks the positions up once.
+_POSITIONS: dict[tuple[type[Any], tuple[str, ...]], tuple[int, ...]] = {}
 
 
-def record(cls: type[T], row: _HasMapping) -> T:
+def _positions(cls: type[Any], columns: tuple[str, ...]) -> tuple[int, ...]:
+    positions = _POSITIONS.get((cls, columns))
+    if positions is None:
+        index = {name: n for n, name in enumerate(columns)}
+        names = [f.name for f in fields(cls)]
+        positions = _POSITIONS[(cls, columns)] = tuple(index[name] for name in names)
+    return positions
+
+
+def record(cls: type[T], row: _Row) -> T:
     """The dataclass ``cls`` built from the row's columns of the same names."""
-    mapping = row._mapping
-    names: tuple[str, ...] = _names(cls)  # type: ignore[arg-type]
-    return cls(**{name: mapping[name] for name in names})
+    return cls(*[row[n] for n in _positions(cls, tuple(row._fields))])
+
+
+def records(cls: type[T], result: Iterable[Any], columns: Iterable[str]) -> list[T]:
+    """Every row of a result as ``cls``; ``columns`` are the result's keys, looked up once."""
+    positions = _positions(cls, tuple(columns))
+    return [cls(*[row[n] for n in positions]) for row in result]
+
+
+def member_of(enum: type[E], value: Any) -> E:
+    """``enum(value)`` without the cost of ``Enum.__call__`` (rows build thousands of these)."""
+    found = enum._value2member_map_.get(value)
+    return found if found is not None else enum(value)  # type: ignore[return-value]

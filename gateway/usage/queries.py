@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, and_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs.records import MemberRecord
-from gateway.storage.records import record
+from gateway.storage.records import record, records
 from gateway.storage.spans import rollup_sums, span_params
 from gateway.storage.tables import (
     ai_calls,
@@ -105,7 +105,9 @@ async def totals_by_member(
     joined = _member_totals_statement()
     out: list[tuple[Totals, MemberRecord | None]] = []
     params = span_params(org_id=org_id, first=first, end=end)
-    for row in (await conn.execute(joined, params)).all():
+    result = await conn.execute(joined, params)
+    columns = tuple(result.keys())
+    for row in result.all():
         if not row.calls:
             continue
         totals = Totals(
@@ -115,7 +117,8 @@ async def totals_by_member(
             cost_micros=int(row.cost_micros),
             tokens=int(row.tokens),
         )
-        out.append((totals, record(MemberRecord, row) if row.id is not None else None))
+        member = records(MemberRecord, [row], columns)[0] if row.id is not None else None
+        out.append((totals, member))
     return out
 
 
@@ -185,7 +188,8 @@ async def activity_page(
     if before is not None:
         stmt = _ACTIVITY_AFTER
         params.update(b_at=before[0], b_id=before[1])
-    return [record(CallRecord, row) for row in await conn.execute(stmt, params)]
+    result = await conn.execute(stmt, params)
+    return records(CallRecord, result, result.keys())
 
 
 async def call_by_id(conn: AsyncConnection, *, org_id: str, event_id: str) -> CallRecord | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.orgs.enums import AiBillingMode
+from gateway.storage.records import member_of
 from gateway.usage.enums import UsageReason
 
 
@@ -27,8 +28,8 @@ class CallRecord:
     cost_micros: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "reason", UsageReason(self.reason))
-        object.__setattr__(self, "billing_mode", AiBillingMode(self.billing_mode))
+        object.__setattr__(self, "reason", member_of(UsageReason, self.reason))
+        object.__setattr__(self, "billing_mode", member_of(AiBillingMode, self.billing_mode))
 
     @property
     def byok(self) -> bool:
