@@ -71,6 +71,7 @@ def create_app(
         settle_heap()
         yield
         await state.rate_limiter.close()
+        await graphql.persisted.close()
         if owned:
             await database.dispose()
 
