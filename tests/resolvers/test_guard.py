@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -37,6 +39,16 @@ WORST = {
 }
 SMALL = "{ organization { name } }"
 CPU_BUDGET_S = 0.05
+
+
+@pytest.fixture
+def settled_heap() -> Iterator[None]:
+    """As the app does at start-up (``settle_heap``): a full collection of the test process's
+    heap must not land inside a measured request."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 def test_the_shape_check_refuses_repeats_and_oversized_documents() -> None:
@@ -73,17 +85,19 @@ async def _timed(
 
 @pytest.mark.parametrize("name", sorted(WORST))
 async def test_the_worst_documents_are_answered_quickly(
-    client: httpx.AsyncClient, name: str
+    client: httpx.AsyncClient, name: str, settled_heap: None
 ) -> None:
     await put_org(client, "acme")
     await put_member(client, "acme", "m1")
     auth = bearer(member_token("acme", "m1"))
     await _timed(client, SMALL, auth)  # warm up
-    best = min([(await _timed(client, WORST[name] + f" # {i}", auth))[0] for i in range(3)])
+    best = min([(await _timed(client, WORST[name] + f" # {i}", auth))[0] for i in range(5)])
     assert best < CPU_BUDGET_S, f"{name}: {best * 1000:.1f} ms of CPU"
 
 
-async def test_a_second_client_stays_fast_during_an_attack(client: httpx.AsyncClient) -> None:
+async def test_a_second_client_stays_fast_during_an_attack(
+    client: httpx.AsyncClient, settled_heap: None
+) -> None:
     await put_org(client, "acme")
     await put_member(client, "acme", "m1")
     await put_member(client, "acme", "m2")
