@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from gateway.catalog.defaults import DEFAULT_CATALOG
 from gateway.storage.db import Database
 from gateway.storage.tables import ai_calls, members, organizations
-from gateway.usage.rollups import CallFacts, ai_rollup_rows
+from gateway.usage.sums import CallFacts, ai_rollup_rows
 from gateway.usage.writes import add_to_ai_rollups
 
 REASONS = ("CHAT", "CHAT", "CHAT", "GENERATE_FIELD", "SUMMARIZE_CV")

@@ -25,7 +25,12 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     service_token: str = DEV_SERVICE_TOKEN
     redis_url: str | None = None
+    # The size of each credential's bucket of cost points (0 turns the limit off), and how many
+    # points a second flow back into it (default: a full bucket a minute).
     rate_limit_points: int = Field(default=50_000, ge=0)
+    rate_limit_restore_per_second: float | None = Field(default=None, gt=0)
+    # Member tokens may only run the registered (trusted) documents; API keys keep full GraphQL.
+    trusted_documents_only: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1)
@@ -54,6 +59,10 @@ class Settings(BaseSettings):
     nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
     nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
     nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+    @property
+    def restore_per_second(self) -> float:
+        return self.rate_limit_restore_per_second or max(self.rate_limit_points, 1) / 60
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

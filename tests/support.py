@@ -67,7 +67,9 @@ async def graphql(
     # Every executed document reports its cost (tested in test_limits); the callers compare data.
     extensions = body.pop("extensions", None)
     if "data" in body and body["data"] is not None:
-        assert isinstance(extensions, dict) and extensions.get("cost", 0) >= 1, extensions
+        assert isinstance(extensions, dict), extensions
+        cost = extensions["cost"]
+        assert 0 <= cost["actualQueryCost"] <= cost["requestedQueryCost"], extensions
     return body
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.core.enum_values import member_of
 from gateway.orgs.enums import AiProvider
-from gateway.storage.records import member_of
 
 
 @dataclass(frozen=True, slots=True)

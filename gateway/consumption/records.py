@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.consumption.enums import InterviewStatus
-from gateway.storage.records import member_of
+from gateway.core.enum_values import member_of
 
 
 @dataclass(frozen=True, slots=True)

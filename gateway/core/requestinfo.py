@@ -49,6 +49,14 @@ def note_graphql(operation_name: str | None, cost: int | None) -> None:
         info.cost = cost
 
 
+def note_error_codes(codes: Sequence[str]) -> None:
+    """The ``extensions.code`` of errors answered without execution (refusals, limits)."""
+    info = _current.get()
+    if info is not None:
+        info.graphql = True
+        info.error_codes.extend(codes)
+
+
 def note_errors(errors: Sequence[Any]) -> None:
     """The ``extensions.code`` of each error of a GraphQL response."""
     info = _current.get()

@@ -56,6 +56,12 @@ SERVICE_CALLER = Caller(
 )
 
 
+def credential_name(kind: str, org_id: str, ident: str) -> str:
+    """A stable name for rate limits and logs; the organization's id is length-prefixed, so ids
+    that contain ``:`` cannot make two credentials share a name."""
+    return f"{kind}:{len(org_id)}:{org_id}:{ident}"
+
+
 def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -124,7 +130,7 @@ class Authenticator:
             kind=CredentialKind.API_KEY,
             api_key_id=row.id,
             api_key_name=row.name,
-            credential_id=f"key:{row.org_id}:{row.id}",
+            credential_id=credential_name("key", row.org_id, row.id),
         )
 
     async def _signing_key(self, token: str) -> tuple[object, list[str]]:
@@ -184,5 +190,5 @@ class Authenticator:
             permissions=permissions,
             member_id=member_id,
             role=member.role,
-            credential_id=f"member:{org_id}:{member_id}",
+            credential_id=credential_name("member", org_id, member_id),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from strawberry.types import Info as StrawberryInfo
 
@@ -12,15 +12,10 @@ from gateway.core.cursors import CursorCodec
 from gateway.core.memo import RequestMemo
 from gateway.loaders import Loaders
 from gateway.orgs.credentials import Caller
+from gateway.resolvers.charge import Charge
 
 if TYPE_CHECKING:
     from gateway.storage.db import Database
-
-
-class Budget(Protocol):
-    """Where query cost is spent: the web shell's rate limiter."""
-
-    async def take(self, credential: str, points: int) -> bool: ...
 
 
 @dataclass
@@ -31,7 +26,7 @@ class Context:
     loaders: Loaders
     request_id: str
     cursors: CursorCodec
-    rate_limiter: Budget
+    charge: Charge
     memo: RequestMemo = field(default_factory=RequestMemo)
 
 

@@ -1,13 +1,19 @@
-"""The cost of a GraphQL document, computed before it runs.
+"""The cost of a GraphQL document, as Shopify counts it.
 
-Each field costs 1 point; a list multiplies its subtree by how many items it may return: its
-``first`` argument (connections, byUser), its fixed bound (byReason 3, byStatus 5, byModel 20),
-or the number of buckets of its period (timeSeries, usageTrend).
+Scalars and enums are free; an object costs 1 plus its selection; a list or a connection costs
+2 plus its size times its selection. The size is the ``first`` argument (from the literal, the
+variables or their declared defaults, else the field's default), the field's fixed bound
+(byReason 3, byStatus 5, byModel 20), or the number of buckets of its period (timeSeries,
+usageTrend).
+
+The *requested* cost prices the document before it runs, with every list at its largest; the
+*actual* cost prices it again with each list at the number of rows it returned.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -25,6 +31,8 @@ from graphql import (
 from gateway.core.buckets import Granularity
 
 MAX_COST = 5_000
+OBJECT_COST = 1
+LIST_COST = 2
 
 # List fields: the default and the largest allowed value of their `first` argument (a larger
 # one is refused by the field itself, as BAD_USER_INPUT).
@@ -35,11 +43,15 @@ BUCKETED = {"timeSeries", "usageTrend"}
 PERIOD_FIELDS = {"usage", "consumption", "credits"}
 # Presets span at most a month: the most buckets they can have.
 PRESET_BUCKETS: dict[str, int] = {Granularity.DAY: 31, Granularity.WEEK: 6, Granularity.MONTH: 2}
+# Where a connection keeps its rows.
+ROW_LISTS = ("edges", "nodes")
+
+Path = tuple[str, ...]
 
 
-def _arguments(field: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+def _arguments(field: FieldNode, variables: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        arg.name.value: value_from_ast_untyped(arg.value, variables)
+        arg.name.value: value_from_ast_untyped(arg.value, dict(variables))
         for arg in field.arguments or ()
     }
 
@@ -59,55 +71,137 @@ def _buckets(period: Any, granularity: str) -> int:
     return days
 
 
+def list_size(name: str, args: dict[str, Any], period: Any) -> int | None:
+    """The most items a list field may return; None for a field that is not a list."""
+    if name in FIRST_DEFAULTS:
+        first = args.get("first", FIRST_DEFAULTS[name])
+        if first is None:
+            first = FIRST_DEFAULTS[name]
+        valid = isinstance(first, int) and not isinstance(first, bool) and first > 0
+        return min(first, FIRST_MAXIMUMS[name]) if valid else FIRST_DEFAULTS[name]
+    if name in FIXED_BOUNDS:
+        return FIXED_BOUNDS[name]
+    if name in BUCKETED:
+        return _buckets(period, str(args.get("granularity", Granularity.DAY)))
+    return None
+
+
 class _Coster:
-    def __init__(self, document: DocumentNode, variables: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        document: DocumentNode,
+        variables: Mapping[str, Any],
+        rows: dict[Path, int] | None,
+    ) -> None:
         self.variables = variables
+        self.rows = rows  # None: the requested cost; else rows returned under each path
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
 
     def selection_set(
-        self, node: SelectionSetNode | None, period: Any, seen: frozenset[str]
+        self, node: SelectionSetNode | None, period: Any, seen: frozenset[str], path: Path
     ) -> int:
         if node is None:
             return 0
         total = 0
         for selection in node.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, period, seen)
+                total += self.field(selection, period, seen, path)
             elif isinstance(selection, InlineFragmentNode):
-                total += self.selection_set(selection.selection_set, period, seen)
+                total += self.selection_set(selection.selection_set, period, seen, path)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is not None and name not in seen:
-                    total += self.selection_set(fragment.selection_set, period, seen | {name})
+                    total += self.selection_set(fragment.selection_set, period, seen | {name}, path)
         return total
 
-    def field(self, node: FieldNode, period: Any, seen: frozenset[str]) -> int:
+    def field(self, node: FieldNode, period: Any, seen: frozenset[str], path: Path) -> int:
+        if node.selection_set is None:
+            return 0  # a scalar or an enum
         name = node.name.value
+        path = (*path, node.alias.value if node.alias else name)
         args = _arguments(node, self.variables)
         if name in PERIOD_FIELDS:
             period = args.get("period")
-        multiplier = 1
-        if name in FIRST_DEFAULTS:
-            first = args.get("first", FIRST_DEFAULTS[name])
-            valid = isinstance(first, int) and first > 0
-            multiplier = min(first, FIRST_MAXIMUMS[name]) if valid else FIRST_DEFAULTS[name]
-        elif name in FIXED_BOUNDS:
-            multiplier = FIXED_BOUNDS[name]
-        elif name in BUCKETED:
-            multiplier = _buckets(period, str(args.get("granularity", Granularity.DAY)))
-        return 1 + multiplier * self.selection_set(node.selection_set, period, seen)
+        child = self.selection_set(node.selection_set, period, seen, path)
+        bound = list_size(name, args, period)
+        if bound is None:
+            return OBJECT_COST + child
+        size = bound if self.rows is None else min(bound, self.rows.get(path, 0))
+        return LIST_COST + size * child
+
+
+def with_defaults(
+    document: DocumentNode, variables: Mapping[str, Any] | None, operation_name: str | None
+) -> dict[str, Any]:
+    """The variables the operation runs with: those given, else their declared defaults."""
+    merged: dict[str, Any] = {}
+    operation = _operation(document, operation_name)
+    for definition in (operation.variable_definitions if operation else None) or ():
+        if definition.default_value is not None:
+            merged[definition.variable.name.value] = value_from_ast_untyped(
+                definition.default_value
+            )
+    merged.update({k: v for k, v in (variables or {}).items() if v is not None})
+    return merged
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            name is None or (definition.name and definition.name.value == name)
+        ):
+            return definition
+    return None
+
+
+def _price(
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    rows: dict[Path, int] | None,
+) -> int:
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return 0
+    coster = _Coster(document, with_defaults(document, variables, operation_name), rows)
+    return coster.selection_set(operation.selection_set, None, frozenset(), ())
 
 
 def document_cost(
-    document: DocumentNode, variables: dict[str, Any] | None, operation_name: str | None = None
+    document: DocumentNode, variables: Mapping[str, Any] | None, operation_name: str | None = None
 ) -> int:
-    """Points of the operation that will run (the named one, or the only one)."""
-    coster = _Coster(document, variables or {})
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    for operation in operations:
-        if operation_name is None or (operation.name and operation.name.value == operation_name):
-            return coster.selection_set(operation.selection_set, None, frozenset())
-    return 0
+    """The requested cost of the operation that will run (the named one, or the first)."""
+    return _price(document, variables, operation_name, None)
+
+
+def returned_rows(data: Any) -> dict[Path, int]:
+    """The most rows any list (or connection's edges or nodes) returned under each path."""
+    rows: dict[Path, int] = {}
+
+    def walk(value: Any, path: Path) -> None:
+        if isinstance(value, list):
+            rows[path] = max(rows.get(path, 0), len(value))
+            for item in value:
+                walk(item, path)
+        elif isinstance(value, dict):
+            counts = [len(value[k]) for k in ROW_LISTS if isinstance(value.get(k), list)]
+            if counts:
+                rows[path] = max(rows.get(path, 0), *counts)
+            for key, item in value.items():
+                walk(item, (*path, key))
+
+    walk(data, ())
+    return rows
+
+
+def actual_cost(
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    data: Any,
+) -> int:
+    """The cost of what ran: each list at the rows it returned (never above the requested)."""
+    return _price(document, variables, operation_name, returned_rows(data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 
 from gateway.core.errors import ErrorCode
 from gateway.resolvers.errors import GatewayError
@@ -12,8 +12,8 @@ from gateway.resolvers.faults import fault_error
 
 log = logging.getLogger("gateway.graphql")
 
-# Messages of the validation rules that limit a document's size and shape.
-_LIMIT_MARKERS = ("exceeds maximum operation depth", "aliases found", "tokens")
+# The parser's message for a document over the token limit.
+_TOKEN_LIMIT_MARKER = "tokens"
 
 
 def code_errors(errors: list[GraphQLError], request_id: str | None) -> list[GraphQLError]:
@@ -27,13 +27,18 @@ def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return error
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
         return error
+    if original is None and (error.extensions or {}).get("code"):
+        return error  # coded where it was raised (validation, shape limits)
     if (unavailable_error := fault_error(error, request_id)) is not None:
         return unavailable_error
     if error.path is None:
-        # Outside any field: parse, validation or variable errors. The request is at fault.
+        # Outside any field: parse or variable errors (validation errors come coded). The
+        # request is at fault.
         code = ErrorCode.BAD_USER_INPUT
-        if any(marker in error.message for marker in _LIMIT_MARKERS):
-            code = ErrorCode.QUERY_TOO_COMPLEX
+        if isinstance(error, GraphQLSyntaxError):
+            code = ErrorCode.GRAPHQL_PARSE_FAILED
+            if _TOKEN_LIMIT_MARKER in error.message:
+                code = ErrorCode.QUERY_TOO_COMPLEX
         return GraphQLError(
             error.message,
             nodes=error.nodes,

@@ -11,9 +11,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -21,6 +19,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.resolvers.catalog import AiModel
 from gateway.resolvers.consumption.types import Opening
+from gateway.resolvers.guard import BoundedDocuments, DocumentStore
 from gateway.resolvers.limits import CostLimit
 from gateway.resolvers.members import Member
 from gateway.resolvers.orgs import Organization
@@ -34,8 +33,10 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2_000
 
 
-# The limiters' rule classes, made once: the validation cache is keyed by the rules, so
-# rules built anew for every request would never hit it.
+# Parsed and validated documents, shared by every request of the process.
+DOCUMENTS = DocumentStore()
+
+# The limiters' rule classes, made once.
 SHAPE_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
@@ -57,9 +58,9 @@ def build_schema() -> strawberry.Schema:
         types=[Organization, Member, AiModel, UsageCall, Opening],
         schema_directives=[RequiresPermissionDirective],
         extensions=[
-            # Pages send the same few documents: parse and validate each once.
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            # Pages send the same few documents: parse and validate each once, within bounds.
+            # Before CostLimit, which prices the validated document.
+            lambda: BoundedDocuments(DOCUMENTS),
             lambda: AddValidationRules(SHAPE_RULES),
             CostLimit,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

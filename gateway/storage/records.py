@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import fields
-from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
-E = TypeVar("E", bound=Enum)
 
 
 class _Row(Protocol):
@@ -41,9 +39,3 @@ def records(cls: type[T], result: Iterable[Any], columns: Iterable[str]) -> list
     """Every row of a result as ``cls``; ``columns`` are the result's keys, looked up once."""
     positions = _positions(cls, tuple(columns))
     return [cls(*[row[n] for n in positions]) for row in result]
-
-
-def member_of(enum: type[E], value: Any) -> E:
-    """``enum(value)`` without the cost of ``Enum.__call__`` (rows build thousands of these)."""
-    found = enum._value2member_map_.get(value)
-    return found if found is not None else enum(value)  # type: ignore[return-value]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.core.enum_values import member_of
 from gateway.orgs.enums import AiBillingMode
-from gateway.storage.records import member_of
 from gateway.usage.enums import UsageReason
 
 

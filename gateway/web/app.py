@@ -78,6 +78,7 @@ def create_app(
         settle_heap()
         yield
         await state.rate_limiter.close()
+        await graphql.persisted.close()
         if owned:
             await database.dispose()
 

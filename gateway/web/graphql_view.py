@@ -1,72 +1,51 @@
-"""``/graphql``: GraphiQL for browsers, GraphQL over HTTP for everyone with a credential."""
+"""``/graphql``: GraphiQL for browsers, GraphQL over HTTP for everyone with a credential.
+
+Every request pays a small fee from its credential's bucket before its body is even read, then
+its document's cost once priced (``gateway.resolvers.limits``); every answer is JSON and carries
+the bucket in ``RateLimit-Policy`` / ``RateLimit`` headers (IETF httpapi-ratelimit-headers).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import strawberry
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
-from strawberry.types import ExecutionResult
+from starlette.types import Receive, Scope, Send
+from strawberry.http import process_result
+from strawberry.types.graphql import OperationType
 
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
-from gateway.core.requestinfo import note_errors
+from gateway.core.requestinfo import note_error_codes, note_errors
+from gateway.core.throttle import Throttle
 from gateway.loaders import build_loaders
 from gateway.orgs.credentials import Caller
+from gateway.resolvers.charge import REQUEST_FEE, Charge
 from gateway.resolvers.context import Context
+from gateway.resolvers.documents import trusted_documents
 from gateway.resolvers.error_codes import code_errors
+from gateway.resolvers.limits import rate_limited
 from gateway.resolvers.schema import schema as default_schema
 from gateway.web.authentication import credential_of, reader
-from gateway.web.body import MIB, BodyTooLarge, read_body, replay
+from gateway.web.body import MIB, BodyTooLarge, read_body
 from gateway.web.graphiql import graphiql_html
+from gateway.web.graphql_request import Refusal, read_params
+from gateway.web.persisted import PersistedQueries
 from gateway.web.responses import JSONResponse
 from gateway.web.state import AppState
 
 GRAPHQL_BODY_LIMIT = MIB
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-
-
-class GatewayGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context; the caller is resolved before it runs."""
-
-    def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
-        super().__init__(schema or default_schema, graphql_ide=None, allow_queries_via_get=True)
-        self._state = state
-        self._cursors = CursorCodec(state.settings.jwt_secret)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
-        if result.errors:
-            result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
-            note_errors(result.errors)
-            # No data at all: the request itself was refused (parse, validation, variables).
-            request.scope["state"]["request_error"] = result.data is None
-        return await super().process_result(request, result)
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        caller = request.scope["state"]["caller"]
-        return Context(
-            caller=caller,
-            db=self._state.db,
-            clock=self._state.clock,
-            loaders=build_loaders(self._state.db, org_id=caller.org_id),
-            request_id=request.scope["state"].get("request_id", ""),
-            cursors=self._cursors,
-            rate_limiter=self._state.rate_limiter,
-        )
+POLICY = "default"
 
 
 def _wants_graphiql(request: Request) -> bool:
     return (
         request.method == "GET"
         and "query" not in request.query_params
+        and "extensions" not in request.query_params
         and "text/html" in request.headers.get("accept", "")
     )
 
@@ -79,12 +58,35 @@ def unauthenticated(message: str) -> Response:
     )
 
 
+def rate_limit_headers(throttle: Throttle | None) -> dict[str, str]:
+    """``RateLimit-Policy: "default";q=<bucket>;w=<seconds to fill it>`` and
+    ``RateLimit: "default";r=<points left>;t=<seconds until full>``."""
+    if throttle is None:
+        return {}
+    window = max(1, round(throttle.capacity / throttle.restore_rate))
+    headers = {
+        "RateLimit-Policy": f'"{POLICY}";q={throttle.capacity};w={window}',
+        "RateLimit": f'"{POLICY}";r={throttle.remaining};t={throttle.seconds_to_full}',
+    }
+    if not throttle.allowed:
+        headers["Retry-After"] = str(throttle.retry_after)
+    return headers
+
+
 class GraphQLEndpoint:
-    """Takes members and API keys, bounds the body, then hands over to the Strawberry view."""
+    """Takes members and API keys, charges them, bounds the body, runs one operation."""
 
     def __init__(self, state: AppState, schema: strawberry.Schema | None = None) -> None:
         self._state = state
-        self._view = GatewayGraphQL(state, schema)
+        # Another schema only when tracing wraps it (gateway/web/tracing.py).
+        self._schema = schema or default_schema
+        self._cursors = CursorCodec(state.settings.jwt_secret)
+        self.persisted = PersistedQueries(
+            trusted_documents(),
+            trusted_only=state.settings.trusted_documents_only,
+            redis_url=state.settings.redis_url,
+            timeout_s=state.settings.redis_timeout_s,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -95,39 +97,87 @@ class GraphQLEndpoint:
         if not isinstance(caller, Caller):
             await unauthenticated(caller.reason)(scope, receive, send)
             return
-        if request.method == "POST":
-            try:
+        response = await self._answer(request, caller, receive)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request, caller: Caller, receive: Receive) -> Response:
+        media = (
+            GRAPHQL_RESPONSE
+            if GRAPHQL_RESPONSE in request.headers.get("accept", "")
+            else "application/json"
+        )
+        charge = Charge(caller.credential_id, self._state.rate_limiter)
+        # The fee, before anything is read or parsed: a credential out of budget costs nothing.
+        if not await charge.take(REQUEST_FEE):
+            # Refused before anything was read: the only place this error is counted.
+            note_error_codes([ErrorCode.RATE_LIMITED.value])
+            return _limited(charge, media)
+        try:
+            body = b""
+            if request.method == "POST":
                 body = await read_body(receive, limit=GRAPHQL_BODY_LIMIT)
-            except BodyTooLarge as exc:
-                await _too_large(str(exc))(scope, receive, send)
-                return
-            receive = replay(body)
-        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
-            send = _graphql_response_media_type(scope, send)
-        await self._view(scope, receive, send)
+            params = read_params(request, body)
+            query = await self.persisted.document(params, caller)
+        except BodyTooLarge as exc:
+            refusal = Refusal(str(exc), ErrorCode.PAYLOAD_TOO_LARGE, status=413)
+            return _refused(refusal, charge, media)
+        except Refusal as refusal:
+            return _refused(refusal, charge, media)
+        operations = {OperationType.QUERY}
+        if request.method == "POST":
+            operations.add(OperationType.MUTATION)
+        result = await self._schema.execute(
+            query,
+            variable_values=params.variables,
+            context_value=self._context(request, caller, charge),
+            operation_name=params.operation_name,
+            allowed_operation_types=operations,
+        )
+        if result.errors:
+            result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
+            note_errors(result.errors)
+        answer: dict[str, Any] = dict(process_result(result))
+        if charge.limited:
+            return _limited(charge, media, answer)
+        status = 200
+        # Refused before execution (parse, validation, limits, variables): a request error.
+        request_error = not charge.executed or (
+            result.data is None and all(error.path is None for error in result.errors or [])
+        )
+        if request_error and media == GRAPHQL_RESPONSE:
+            answer.pop("data", None)
+            status = 400
+        return _json(answer, status, charge, media)
+
+    def _context(self, request: Request, caller: Caller, charge: Charge) -> Context:
+        return Context(
+            caller=caller,
+            db=self._state.db,
+            clock=self._state.clock,
+            loaders=build_loaders(self._state.db, org_id=caller.org_id),
+            request_id=request.scope["state"].get("request_id", ""),
+            cursors=self._cursors,
+            charge=charge,
+        )
 
 
-def _too_large(message: str) -> Response:
+def _json(answer: dict[str, Any], status: int, charge: Charge, media: str) -> Response:
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE}}]},
-        status_code=413,
+        answer, status_code=status, headers=rate_limit_headers(charge.throttle), media_type=media
     )
 
 
-def _graphql_response_media_type(scope: Scope, send: Send) -> Send:
-    """GraphQL over HTTP: answer in ``application/graphql-response+json``, with 400 when the
-    request was refused before execution (the ``application/json`` answer stays 200)."""
+def _limited(charge: Charge, media: str, answer: dict[str, Any] | None = None) -> Response:
+    error = rate_limited(charge.retry_after).formatted
+    body: dict[str, Any] = {"errors": [error]}
+    if answer and "extensions" in answer:
+        body["extensions"] = answer["extensions"]
+    return _json(body, 429, charge, media)
 
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = [
-                (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-type"
-            ]
-            headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
-            status = message["status"]
-            if status == 200 and scope["state"].get("request_error"):
-                status = 400
-            message = {**message, "headers": headers, "status": status}
-        await send(message)
 
-    return wrapped
+def _refused(refusal: Refusal, charge: Charge, media: str) -> Response:
+    status = refusal.status
+    note_error_codes([str(e["extensions"]["code"]) for e in refusal.body()["errors"]])
+    if refusal.request_error:
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+    return _json(refusal.body(), status, charge, media)

@@ -1,13 +1,16 @@
-"""Cost points per credential per minute: in memory, or in Redis so every replica shares it.
+"""Leaky buckets of cost points per credential: in memory, or in Redis so every replica shares
+them (one Lua script does the arithmetic of ``gateway.core.throttle`` atomically, on Redis's
+clock).
 
 When Redis goes away the per-process limiter stands in (so a credential may spend up to the
-budget per replica meanwhile); Redis is tried again at most every ``retry_s`` seconds and takes
+bucket per replica meanwhile); Redis is tried again at most every ``retry_s`` seconds and takes
 over as soon as it answers. The switch is logged once each way and shown in two metrics.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -16,61 +19,122 @@ from typing import TYPE_CHECKING, Protocol
 import redis.exceptions
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from gateway.core.throttle import Throttle, refill, spend
+
 if TYPE_CHECKING:
     from gateway.config import Settings
 
-WINDOW_SECONDS = 60
+KEY_PREFIX = "gateway:bucket:"
+
+
+def bucket_key(credential: str) -> str:
+    """A fixed-size key whatever the credential's ids contain (``:`` included)."""
+    return KEY_PREFIX + hashlib.sha256(credential.encode()).hexdigest()
 
 
 class RateLimiter(Protocol):
-    async def take(self, credential: str, points: int) -> bool:
-        """Spend ``points``; False when that would pass the credential's budget."""
+    async def take(self, credential: str, points: int) -> Throttle | None:
+        """Spend ``points`` if they fit; None when there is no limit."""
+        ...
+
+    async def refund(self, credential: str, points: int) -> Throttle | None:
+        """Give ``points`` back (a request that cost less than it was charged)."""
         ...
 
     async def close(self) -> None: ...
 
 
 class NoLimit:
-    async def take(self, credential: str, points: int) -> bool:
-        return True
+    async def take(self, credential: str, points: int) -> Throttle | None:
+        return None
+
+    async def refund(self, credential: str, points: int) -> Throttle | None:
+        return None
 
     async def close(self) -> None:
         return None
 
 
 class MemoryRateLimiter:
-    """Fixed one-minute windows, per process."""
+    """Per process."""
 
-    def __init__(self, points_per_minute: int) -> None:
-        self.limit = points_per_minute
-        self._windows: dict[str, tuple[int, int]] = {}
+    def __init__(
+        self,
+        capacity: int,
+        restore_rate: float | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = capacity
+        self.restore_rate = restore_rate or capacity / 60
+        self._monotonic = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}
 
-    async def take(self, credential: str, points: int) -> bool:
-        window = int(time.time() // WINDOW_SECONDS)
-        start, used = self._windows.get(credential, (window, 0))
-        if start != window:
-            used = 0
-        if used + points > self.limit:
-            self._windows[credential] = (window, used)
-            return False
-        self._windows[credential] = (window, used + points)
-        if len(self._windows) > 100_000:  # forget idle credentials
-            self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-        return True
+    def _apply(self, credential: str, points: int) -> Throttle:
+        now = self._monotonic()
+        key = bucket_key(credential)
+        available, last = self._buckets.get(key, (float(self.capacity), now))
+        available = refill(available, now - last, self.capacity, self.restore_rate)
+        allowed, available, retry_after = spend(available, points, self.capacity, self.restore_rate)
+        self._buckets[key] = (available, now)
+        if len(self._buckets) > 100_000:  # forget the buckets that are full again
+            self._buckets = {
+                k: (a, t)
+                for k, (a, t) in self._buckets.items()
+                if refill(a, now - t, self.capacity, self.restore_rate) < self.capacity
+            }
+        return Throttle(allowed, self.capacity, available, self.restore_rate, retry_after)
+
+    async def take(self, credential: str, points: int) -> Throttle | None:
+        return self._apply(credential, points)
+
+    async def refund(self, credential: str, points: int) -> Throttle | None:
+        return self._apply(credential, -points)
 
     async def close(self) -> None:
         return None
 
 
-class RedisRateLimiter:
-    """Fixed one-minute windows in Redis (``INCRBY`` + ``EXPIRE``), shared by all replicas."""
+# KEYS[1]: the bucket; ARGV: capacity, restore rate, points (negative: a refund).
+# Returns {allowed, available, retry after}; the state is {a: available, t: last update}.
+LEAKY_BUCKET = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local points = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'a', 't')
+local available = tonumber(state[1]) or capacity
+local last = tonumber(state[2]) or now
+available = math.min(capacity, available + math.max(0, now - last) * rate)
+local allowed = 1
+local retry_after = 0
+if points < 0 then
+  available = math.min(capacity, available - points)
+elseif available >= math.min(points, capacity) then
+  available = available - points
+else
+  allowed = 0
+  retry_after = math.max(1, math.ceil((math.min(points, capacity) - available) / rate))
+end
+redis.call('HSET', KEYS[1], 'a', tostring(available), 't', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - available) / rate * 1000) + 1000)
+return {allowed, tostring(available), retry_after}
+"""
 
-    def __init__(self, url: str, points_per_minute: int, *, timeout_s: float = 0.5) -> None:
+
+class RedisRateLimiter:
+    """One bucket per credential in Redis, shared by all replicas."""
+
+    def __init__(
+        self, url: str, capacity: int, restore_rate: float | None = None, *, timeout_s: float = 0.5
+    ) -> None:
         import redis.asyncio as redis
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        self.limit = points_per_minute
+        self.capacity = capacity
+        self.restore_rate = restore_rate or capacity / 60
         # A dead Redis must never stall a request long: short timeouts, no retries here.
         self._redis = redis.from_url(
             url,
@@ -78,19 +142,25 @@ class RedisRateLimiter:
             socket_timeout=timeout_s,
             retry=Retry(NoBackoff(), 0),
         )
+        self._script = self._redis.register_script(LEAKY_BUCKET)
 
-    async def take(self, credential: str, points: int) -> bool:
-        window = int(time.time() // WINDOW_SECONDS)
-        key = f"gateway:rate:{credential}:{window}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incrby(key, points)
-            pipe.expire(key, WINDOW_SECONDS * 2)
-            used, _ = await pipe.execute()
-        if int(used) > self.limit:
-            # Refused requests do not spend the budget.
-            await self._redis.decrby(key, points)
-            return False
-        return True
+    async def _apply(self, credential: str, points: int) -> Throttle:
+        allowed, available, retry_after = await self._script(
+            keys=[bucket_key(credential)], args=[self.capacity, repr(self.restore_rate), points]
+        )
+        return Throttle(
+            bool(int(allowed)),
+            self.capacity,
+            float(available),
+            self.restore_rate,
+            int(retry_after),
+        )
+
+    async def take(self, credential: str, points: int) -> Throttle | None:
+        return await self._apply(credential, points)
+
+    async def refund(self, credential: str, points: int) -> Throttle | None:
+        return await self._apply(credential, -points)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -134,16 +204,28 @@ class FallbackRateLimiter:
     def degraded(self) -> bool:
         return self._down
 
-    async def take(self, credential: str, points: int) -> bool:
+    async def take(self, credential: str, points: int) -> Throttle | None:
+        return await self._apply(credential, points)
+
+    async def refund(self, credential: str, points: int) -> Throttle | None:
+        return await self._apply(credential, -points)
+
+    async def _apply(self, credential: str, points: int) -> Throttle | None:
         if not self._down or self._monotonic() >= self._retry_at:
             try:
-                allowed = await self._primary.take(credential, points)
+                throttle = await (
+                    self._primary.take(credential, points)
+                    if points >= 0
+                    else self._primary.refund(credential, -points)
+                )
             except REDIS_FAULTS as exc:
                 self._fall_back(exc)
             else:
                 self._recover()
-                return allowed
-        return await self._fallback.take(credential, points)
+                return throttle
+        if points >= 0:
+            return await self._fallback.take(credential, points)
+        return await self._fallback.refund(credential, -points)
 
     def _fall_back(self, exc: BaseException) -> None:
         self._retry_at = self._monotonic() + self._retry_s
@@ -175,16 +257,17 @@ class FallbackRateLimiter:
 def build_rate_limiter(
     settings: Settings, *, registry: CollectorRegistry | None = None
 ) -> RateLimiter:
-    points_per_minute = settings.rate_limit_points
-    if points_per_minute <= 0:
+    capacity = settings.rate_limit_points
+    if capacity <= 0:
         return NoLimit()
+    rate = settings.restore_per_second
     if settings.redis_url:
         return FallbackRateLimiter(
             RedisRateLimiter(
-                settings.redis_url, points_per_minute, timeout_s=settings.redis_timeout_s
+                settings.redis_url, capacity, rate, timeout_s=settings.redis_timeout_s
             ),
-            MemoryRateLimiter(points_per_minute),
+            MemoryRateLimiter(capacity, rate),
             retry_s=settings.redis_retry_s,
             registry=registry,
         )
-    return MemoryRateLimiter(points_per_minute)
+    return MemoryRateLimiter(capacity, rate)

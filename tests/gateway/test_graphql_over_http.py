@@ -30,7 +30,8 @@ async def test_graphql_response_media_type(client: httpx.AsyncClient) -> None:
     )
     assert bad.status_code == 400
     assert bad.headers["content-type"] == GRAPHQL_RESPONSE
-    assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert bad.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "data" not in bad.json()  # refused before execution: no data entry
     # ... and a 200 in application/json, as clients of that media type expect.
     legacy = await client.post(
         "/graphql",

@@ -1,4 +1,9 @@
-"""The cost of a GraphQL document: 1 point a field, lists multiplying their subtree."""
+"""The cost of a GraphQL document, as Shopify counts it: scalars and enums 0, objects 1, a list
+or connection 2 + its size x its selection; and the actual cost, from the rows returned.
+
+Pricing is syntactic (the document is validated before it is priced), so some tests select an
+object ``point { x }`` under a list whose real items only have scalars, to make sizes visible.
+"""
 
 from __future__ import annotations
 
@@ -13,148 +18,149 @@ from hypothesis import strategies as st
 
 from gateway.core.buckets import Granularity, bucket_starts
 from gateway.core.periods import Period
-from gateway.resolvers.cost import document_cost
+from gateway.resolvers.cost import actual_cost, document_cost, returned_rows
 
 
 def cost(query: str, variables: dict[str, Any] | None = None, name: str | None = None) -> int:
     return document_cost(parse(query), variables, name)
 
 
-# node { id reason } = 1 + 2 = 3; edges { node } = 1 + 3 = 4.
+# edges 1 + node 1 (+ scalars 0) = 2 a connection.
 NODE = "edges { node { id reason } }"
 
 
-def test_plain_fields() -> None:
-    assert cost("{ organization { id name } }") == 3  # 1 + (1 + 1)
+def test_scalars_and_enums_are_free_objects_cost_one() -> None:
+    assert cost("{ __typename }") == 0
+    assert cost("{ organization { id name } }") == 1
+    assert cost("{ organization { aiBilling { mode } } }") == 2
 
 
-def test_fixed_bound_by_reason() -> None:
-    # organization 1 + usage 1 + byReason (1 + 3 x label 1) = 6.
-    assert cost("{ organization { usage { byReason { label } } } }") == 6
+@pytest.mark.parametrize("field", ["byReason", "byModel"])
+def test_a_list_of_scalars_costs_two(field: str) -> None:
+    # organization 1 + usage 1 + the list 2 (+ its size x 0).
+    assert cost(f"{{ organization {{ usage {{ {field} {{ label }} }} }} }}") == 4
+    assert cost("{ organization { consumption { byStatus { status count } } } }") == 4
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        # byModel: 1 + 20 x 1 = 21; + usage + organization = 23.
-        ("{ organization { usage { byModel { label } } } }", 23),
-        # byStatus: 1 + 5 x (1 + 1) = 11; + consumption + organization = 13.
-        ("{ organization { consumption { byStatus { status count } } } }", 13),
-    ],
-)
-def test_other_fixed_bounds(query: str, expected: int) -> None:
-    assert cost(query) == expected
+@pytest.mark.parametrize(("field", "size"), [("byReason", 3), ("byModel", 20), ("byStatus", 5)])
+def test_fixed_bounds(field: str, size: int) -> None:
+    # A list of objects: 2 + size x (point 1 + inner 1).
+    query = f"{{ {field} {{ point {{ inner {{ x }} }} }} }}"
+    assert cost(query) == 2 + size * 2
 
 
 @pytest.mark.parametrize(
     ("first", "expected"),
     [
-        ("(first: 10)", 43),  # activity 1 + 10 x 4 = 41; usage 42; organization 43
-        ("", 203),  # default 50: 1 + 50 x 4 = 201, + 2
-        ("(first: 100)", 403),  # 1 + 100 x 4 = 401, + 2
-        ("(first: 1000)", 403),  # above the maximum: counted as the maximum 100
-        ("(first: 0)", 203),  # not a valid count: the default
-        ("(first: -5)", 203),
+        ("(first: 10)", 24),  # activity 2 + 10 x 2 = 22; usage 23; organization 24
+        ("", 104),  # default 50: 2 + 50 x 2 = 102, + 2
+        ("(first: 100)", 204),  # 2 + 100 x 2 = 202, + 2
+        ("(first: 1000)", 204),  # above the maximum: counted as the maximum 100
+        ("(first: 0)", 104),  # not a valid count: the default
+        ("(first: -5)", 104),
     ],
 )
-def test_first_multiplies_the_subtree(first: str, expected: int) -> None:
+def test_first_multiplies_the_selection(first: str, expected: int) -> None:
     assert cost(f"{{ organization {{ usage {{ activity{first} {{ {NODE} }} }} }} }}") == expected
 
 
 @pytest.mark.parametrize(
     ("first", "expected"),
     [
-        ("", 13),  # byUser default 5: 1 + 5 x (1 + 1) = 11; + 2
-        ("(first: 20)", 43),  # 1 + 20 x 2 = 41; + 2
-        ("(first: 600)", 1_003),  # capped at 500: 1 + 500 x 2 = 1001; + 2
+        ("", 14),  # byUser default 5: 2 + 5 x (nodes 1 + member 1) = 12; + 2
+        ("(first: 20)", 44),  # 2 + 20 x 2 = 42; + 2
+        ("(first: 600)", 1_004),  # capped at 500: 2 + 500 x 2 = 1002; + 2
     ],
 )
 def test_by_user_first(first: str, expected: int) -> None:
-    assert (
-        cost(f"{{ organization {{ usage {{ byUser{first} {{ rows {{ name }} }} }} }} }}")
-        == expected
-    )
+    query = f"{{ organization {{ usage {{ byUser{first} {{ nodes {{ member {{ id }} }} }} }} }} }}"
+    assert cost(query) == expected
 
 
 def test_first_from_a_variable() -> None:
     query = (
         f"query Q($n: Int) {{ organization {{ usage {{ activity(first: $n) {{ {NODE} }} }} }} }}"
     )
-    assert cost(query, {"n": 7}) == 31  # 1 + 7 x 4 = 29; + 2
-    assert cost(query, {"n": 1}) == 7  # 1 + 1 x 4 = 5; + 2
-    # A variable that is not given: the default 50.
-    assert cost(query, {}) == 203
-    assert cost(query, None) == 203
+    assert cost(query, {"n": 7}) == 18  # 2 + 7 x 2 = 16; + 2
+    assert cost(query, {"n": 1}) == 6  # 2 + 1 x 2 = 4; + 2
+    # A variable that is not given: the field's default 50.
+    assert cost(query, {}) == 104
+    assert cost(query, None) == 104
+
+
+def test_first_from_a_variables_declared_default() -> None:
+    query = (
+        "query Q($n: Int = 500) { organization { usage {"
+        " byUser(first: $n) { nodes { member { id } } } } } }"
+    )
+    assert cost(query) == 1_004  # priced with 500: 2 + 500 x 2 = 1002; + 2
+    assert cost(query, {"n": 3}) == 10  # given: 2 + 3 x 2 = 8; + 2
+    assert cost(query, {"n": None}) == 1_004  # null: the default again, never below it
 
 
 def test_nested_lists_multiply() -> None:
-    # byStatus 1 + 5 = 6; credits 7; node 8; edges 9; openings 1 + 3 x 9 = 28; organization 29.
-    query = "{ organization { openings(first: 3) { edges { node { credits { byStatus { count } } } } } } }"
-    assert cost(query) == 29
+    # byStatus 2 + 5 x point 1 = 7; credits 8; node 9; edges 10; openings 2 + 3 x 10 = 32;
+    # organization 33.
+    query = "{ organization { openings(first: 3) { edges { node { credits { byStatus { point { x } } } } } } } }"
+    assert cost(query) == 33
 
 
 # --- buckets ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("period", "granularity", "expected"),
+    ("period", "granularity", "buckets"),
     [
-        # 1..31 January is 31 days: timeSeries 1 + 31 = 32; usage 33; organization 34.
-        ('{from: "2025-01-01", to: "2025-01-31"}', "DAY", 34),
-        # ceil(31 / 7) + 1 = 6 weeks at most: 1 + 6 = 7; + 2.
-        ('{from: "2025-01-01", to: "2025-01-31"}', "WEEK", 9),
-        # January, February, March: 3 months: 1 + 3 = 4; + 2.
-        ('{from: "2025-01-15", to: "2025-03-02"}', "MONTH", 6),
+        ('{from: "2025-01-01", to: "2025-01-31"}', "DAY", 31),
+        # ceil(31 / 7) + 1 = 6 weeks at most.
+        ('{from: "2025-01-01", to: "2025-01-31"}', "WEEK", 6),
+        # January, February, March.
+        ('{from: "2025-01-15", to: "2025-03-02"}', "MONTH", 3),
         # Across the year: December .. February is 3 months.
-        ('{from: "2024-12-31", to: "2025-02-01"}', "MONTH", 6),
-        # A single day.
-        ('{from: "2025-01-01", to: "2025-01-01"}', "DAY", 4),
+        ('{from: "2024-12-31", to: "2025-02-01"}', "MONTH", 3),
+        ('{from: "2025-01-01", to: "2025-01-01"}', "DAY", 1),
         # A preset spans at most a month: 31 days, 6 weeks, 2 months.
-        ("{preset: LAST_MONTH}", "DAY", 34),
-        ("{preset: LAST_MONTH}", "WEEK", 9),
-        ("{preset: LAST_MONTH}", "MONTH", 5),
-        # A date that does not exist is costed as a preset.
-        ('{from: "2025-02-01", to: "2025-02-30"}', "DAY", 34),
+        ("{preset: LAST_MONTH}", "DAY", 31),
+        ("{preset: LAST_MONTH}", "WEEK", 6),
+        ("{preset: LAST_MONTH}", "MONTH", 2),
+        # A date that does not exist is counted as a preset.
+        ('{from: "2025-02-01", to: "2025-02-30"}', "DAY", 31),
     ],
 )
-def test_time_series_counts_buckets(period: str, granularity: str, expected: int) -> None:
-    query = f"{{ organization {{ usage(period: {period}) {{ timeSeries(granularity: {granularity}) {{ calls }} }} }} }}"
-    assert cost(query) == expected
+def test_time_series_counts_buckets(period: str, granularity: str, buckets: int) -> None:
+    query = f"{{ organization {{ usage(period: {period}) {{ timeSeries(granularity: {granularity}) {{ point {{ x }} }} }} }} }}"
+    assert cost(query) == 1 + 1 + 2 + buckets
 
 
 def test_time_series_defaults_to_days_of_a_preset() -> None:
-    assert (
-        cost("{ organization { usage { timeSeries { calls creditsCharged } } } }")
-        == 1 + 1 + 1 + 31 * 2
-    )
+    assert cost("{ organization { usage { timeSeries { point { x } } } } }") == 4 + 31
 
 
 def test_period_from_a_variable() -> None:
-    query = "query Q($p: PeriodInput!) { organization { usage(period: $p) { timeSeries(granularity: DAY) { calls } } } }"
-    # February 2024 has 29 days: 1 + 29 = 30; + 2.
-    assert cost(query, {"p": {"from": "2024-02-01", "to": "2024-02-29"}}) == 32
+    query = "query Q($p: PeriodInput!) { organization { usage(period: $p) { timeSeries(granularity: DAY) { point { x } } } } }"
+    # February 2024 has 29 days.
+    assert cost(query, {"p": {"from": "2024-02-01", "to": "2024-02-29"}}) == 4 + 29
 
 
 def test_period_fields_from_variables() -> None:
-    query = "query Q($f: Date!, $t: Date!) { organization { consumption(period: {from: $f, to: $t}) { usageTrend(granularity: DAY) { creditsUsed } } } }"
-    # 10 days: usageTrend 1 + 10 = 11; consumption 12; organization 13.
-    assert cost(query, {"f": "2025-01-01", "t": "2025-01-10"}) == 13
+    query = "query Q($f: Date!, $t: Date!) { organization { consumption(period: {from: $f, to: $t}) { usageTrend(granularity: DAY) { point { x } } } } }"
+    assert cost(query, {"f": "2025-01-01", "t": "2025-01-10"}) == 4 + 10
 
 
 def test_a_nested_period_field_takes_its_own_period() -> None:
     # credits has no period of its own: a preset, 31 days, even under a long consumption range.
     query = (
         '{ organization { consumption(period: {from: "2025-01-01", to: "2025-03-31"}) { id } '
-        "openings(first: 1) { edges { node { credits { usageTrend { creditsUsed } } } } } } }"
+        "openings(first: 1) { edges { node { credits { usageTrend { point { x } } } } } } } }"
     )
-    # consumption 1 + 1 = 2; usageTrend 1 + 31 = 32; credits 33; node 34; edges 35;
-    # openings 1 + 1 x 35 = 36; organization 1 + 2 + 36 = 39.
-    assert cost(query) == 39
+    # consumption 1; usageTrend 2 + 31 = 33; credits 34; node 35; edges 36;
+    # openings 2 + 1 x 36 = 38; organization 1 + 1 + 38 = 40.
+    assert cost(query) == 40
 
 
-def _series_cost(first: date, last: date, granularity: str) -> int:
-    query = f'{{ organization {{ usage(period: {{from: "{first}", to: "{last}"}}) {{ timeSeries(granularity: {granularity}) {{ calls }} }} }} }}'
-    return cost(query) - 3  # organization, usage and timeSeries themselves
+def _series_buckets(first: date, last: date, granularity: str) -> int:
+    query = f'{{ organization {{ usage(period: {{from: "{first}", to: "{last}"}}) {{ timeSeries(granularity: {granularity}) {{ point {{ x }} }} }} }} }}'
+    return cost(query) - 4  # organization, usage and the list itself
 
 
 @settings(max_examples=100, deadline=None)
@@ -170,7 +176,7 @@ def test_bucket_count_is_never_below_the_real_one(
     real = len(
         bucket_starts(Period(None, first, last + timedelta(days=1), ZoneInfo("UTC")), granularity)
     )
-    counted = _series_cost(first, last, granularity.value)
+    counted = _series_buckets(first, last, granularity.value)
     if granularity is Granularity.WEEK:
         assert real <= counted <= real + 1
     else:
@@ -183,14 +189,15 @@ def test_bucket_count_is_never_below_the_real_one(
 def test_named_fragments_are_counted() -> None:
     query = (
         "query { organization { usage { activity(first: 10) { edges { node { ...Call } } } } } }"
-        " fragment Call on UsageCall { id reason }"
+        " fragment Call on UsageCall { id member { id } }"
     )
-    assert cost(query) == 43  # as if written inline
+    # node 1 + member 1 = 2; edges 3; activity 2 + 10 x 3 = 32; + 2.
+    assert cost(query) == 34
 
 
 def test_inline_fragments_are_counted() -> None:
-    query = "{ organization { usage { activity(first: 10) { edges { node { ... on UsageCall { id reason } } } } } } }"
-    assert cost(query) == 43
+    query = "{ organization { usage { activity(first: 10) { edges { node { ... on UsageCall { id member { id } } } } } } } }"
+    assert cost(query) == 34
 
 
 def test_a_fragment_is_counted_wherever_it_is_spread() -> None:
@@ -198,37 +205,95 @@ def test_a_fragment_is_counted_wherever_it_is_spread() -> None:
         "{ organization { usage {"
         " a: activity(first: 2) { edges { node { ...Call } } }"
         " b: activity(first: 3) { edges { node { ...Call } } } } } }"
-        " fragment Call on UsageCall { id reason }"
+        " fragment Call on UsageCall { id member { id } }"
     )
-    # a: 1 + 2 x 4 = 9; b: 1 + 3 x 4 = 13; usage 1 + 22 = 23; organization 24.
-    assert cost(query) == 24
+    # a: 2 + 2 x 3 = 8; b: 2 + 3 x 3 = 11; usage 1 + 19 = 20; organization 21.
+    assert cost(query) == 21
 
 
 def test_fragments_within_fragments() -> None:
     query = (
         "{ organization { usage { ...Page } } }"
-        " fragment Page on UsagePeriod { byReason { ...Reason } }"
-        " fragment Reason on ReasonUsage { label callCount }"
+        " fragment Page on UsagePeriod { byUser(first: 2) { ...Rows } }"
+        " fragment Rows on UserUsageConnection { nodes { member { id } } }"
     )
-    # byReason 1 + 3 x 2 = 7; usage 8; organization 9.
-    assert cost(query) == 9
+    # byUser 2 + 2 x 2 = 6; usage 7; organization 8.
+    assert cost(query) == 8
 
 
 def test_a_fragment_spreading_itself_terminates() -> None:
-    query = "{ organization { ...A } } fragment A on Organization { id ...A }"
-    assert cost(query) == 2  # organization 1 + id 1; the inner spread adds nothing
+    query = "{ organization { ...A } } fragment A on Organization { id aiBilling { mode } ...A }"
+    assert cost(query) == 2  # organization 1 + aiBilling 1; the inner spread adds nothing
 
 
 def test_an_unknown_fragment_costs_nothing() -> None:
-    assert cost("{ organization { id ...Missing } }") == 2
+    assert cost("{ organization { id ...Missing } }") == 1
 
 
 def test_the_named_operation_is_costed() -> None:
     query = (
         "query Small { organization { id } }"
-        " query Big { organization { usage { byReason { label } } } }"
+        " query Big { organization { usage { byUser { nodes { member { id } } } } } }"
     )
-    assert cost(query, name="Small") == 2
-    assert cost(query, name="Big") == 6
-    assert cost(query, name=None) == 2  # the first one
+    assert cost(query, name="Small") == 1
+    assert cost(query, name="Big") == 14
+    assert cost(query, name=None) == 1  # the first one
     assert cost(query, name="Other") == 0
+
+
+# --- actual cost -----------------------------------------------------------------------------
+
+PAGE = (
+    "{ organization { usage { activity(first: 10) { totalCount edges { node { id member { id } } } }"
+    " byUser(first: 5) { nodes { member { id } } } } } }"
+)
+
+
+def test_the_actual_cost_counts_the_rows_returned() -> None:
+    # Requested: activity 2 + 10 x 3 = 32; byUser 2 + 5 x 2 = 12; usage 45; organization 46.
+    assert cost(PAGE) == 46
+    edge = {"node": {"id": "c", "member": {"id": "m"}}}
+    data = {
+        "organization": {
+            "usage": {
+                "activity": {"totalCount": 2, "edges": [edge, edge]},
+                "byUser": {"nodes": [{"member": {"id": "m"}}]},
+            }
+        }
+    }
+    # Returned: activity 2 + 2 x 3 = 8; byUser 2 + 1 x 2 = 4; usage 13; organization 14.
+    assert actual_cost(parse(PAGE), None, None, data) == 14
+    # Nothing returned (a field refused, or no data at all): the lists cost 2 each.
+    assert actual_cost(parse(PAGE), None, None, None) == 1 + 1 + 2 + 2
+    assert actual_cost(parse(PAGE), None, None, {"organization": None}) == 6
+
+
+def test_rows_are_counted_per_path_and_alias() -> None:
+    data = {
+        "a": [1, 2, 3],
+        "b": {"edges": [{}, {}], "totalCount": 9},
+        "c": [{"d": [1]}, {"d": [1, 2, 3, 4]}],
+    }
+    rows = returned_rows(data)
+    assert rows[("a",)] == 3
+    assert rows[("b",)] == 2
+    assert rows[("c",)] == 2
+    assert rows[("c", "d")] == 4  # the largest of the lists under that path
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(min_value=0, max_value=100), min_size=1, max_size=4))
+def test_the_actual_cost_never_exceeds_the_requested(counts: list[int]) -> None:
+    query = (
+        "{ organization { usage { "
+        + " ".join(
+            f"a{i}: activity(first: 100) {{ edges {{ node {{ member {{ id }} }} }} }}"
+            for i in range(len(counts))
+        )
+        + " } } }"
+    )
+    edge = {"node": {"member": {"id": "m"}}}
+    usage = {f"a{i}": {"edges": [edge] * n} for i, n in enumerate(counts)}
+    actual = actual_cost(parse(query), None, None, {"organization": {"usage": usage}})
+    assert actual <= cost(query)
+    assert actual == 2 + sum(2 + n * 3 for n in counts)

@@ -106,8 +106,10 @@ def test_global_ids_round_trip() -> None:
 @pytest.mark.parametrize(
     ("query", "code"),
     [
-        ("{ organization { nope } }", "BAD_USER_INPUT"),
-        ("{ organization { name ", "BAD_USER_INPUT"),
+        ("{ organization { nope } }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ organization { name ", "GRAPHQL_PARSE_FAILED"),
+        # A wrong literal argument is the input at fault, as it would be in a variable.
+        ("{ organization { usage(period: {preset: NEXT_MONTH}) { start } } }", "BAD_USER_INPUT"),
         (
             "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(16)) + " }",
             "QUERY_TOO_COMPLEX",

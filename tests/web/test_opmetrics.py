@@ -13,6 +13,7 @@ from gateway.core.requestinfo import note_statement_timeout
 from gateway.storage.db import Database
 from gateway.web.app import create_app
 from gateway.web.opmetrics import OperationNames, OpsMetrics
+from gateway.web.ratelimit import NoLimit
 from tests.support import (
     SERVICE,
     ai_call,
@@ -71,7 +72,7 @@ async def test_operations_errors_and_ingest_are_counted(client: httpx.AsyncClien
     long_name = "Q" + "x" * 90
     await _query(client, token, f"query {long_name} {{ organization {{ name }} }}")
     broken = await _query(client, token, "{ organization { nope } }")
-    assert broken["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert broken["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert (await client.post("/graphql", json={"query": "{ viewer { role } }"})).status_code == 401
 
     samples = await _scrape(client)
@@ -80,7 +81,7 @@ async def test_operations_errors_and_ingest_are_counted(client: httpx.AsyncClien
     # The unnamed document and the one refused by validation.
     assert _value(samples, count, operation="anonymous") == 2
     assert _value(samples, count, operation="Q" + "x" * 63) == 1
-    assert _value(samples, "gateway_graphql_errors_total", code="BAD_USER_INPUT") == 1
+    assert _value(samples, "gateway_graphql_errors_total", code="GRAPHQL_VALIDATION_FAILED") == 1
     assert _value(samples, "gateway_graphql_errors_total", code="UNAUTHENTICATED") == 1
     events = "gateway_ingest_events_total"
     assert _value(samples, events, kind="ai_call", outcome="accepted") == 3
@@ -96,7 +97,11 @@ async def test_operations_errors_and_ingest_are_counted(client: httpx.AsyncClien
 async def test_rate_limit_refusals_and_statement_timeouts(
     db: Database, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = make_settings().model_copy(update={"rate_limit_points": 5})
+    # A bucket of 30 points that barely refills: a cheap query passes, a 100-row page does not.
+    settings = make_settings().model_copy(
+        update={"rate_limit_points": 30, "rate_limit_restore_per_second": 0.001}
+    )
+    page = "{ organization { usage { activity(first: 100) { edges { node { id } } } } } }"
     app = create_app(settings, db=db, clock=clock)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
@@ -105,8 +110,8 @@ async def test_rate_limit_refusals_and_statement_timeouts(
         await put_member(client, "acme", "m1")
         token = member_token("acme", "m1")
         codes = []
-        for _ in range(4):
-            body = await _query(client, token, "{ organization { name } }")
+        for query in ("{ organization { name } }", page, page, page):
+            body = await _query(client, token, query)
             codes.append(body.get("errors", [{}])[0].get("extensions", {}).get("code"))
         refused = codes.count("RATE_LIMITED")
         assert refused >= 1 and codes[0] is None
@@ -116,7 +121,7 @@ async def test_rate_limit_refusals_and_statement_timeouts(
             raise TimeoutError("canceling statement due to statement timeout")
 
         monkeypatch.setattr("gateway.resolvers.query.resolve_organization", timed_out)
-        monkeypatch.setattr(app.state.gateway.rate_limiter, "limit", 1_000)
+        monkeypatch.setattr(app.state.gateway, "rate_limiter", NoLimit())
         await _query(client, token, "{ organization { name } }")
         samples = await _scrape(client)
     assert _value(samples, "gateway_rate_limited_total") == refused
