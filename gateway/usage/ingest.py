@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.catalog import queries as catalog_queries
 from gateway.catalog.prices import price_at
 from gateway.catalog.records import PriceRecord
-from gateway.core.batches import BatchProblems, IngestResult
+from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.money import call_cost_micros, credits_to_int
 from gateway.orgs import member_queries
 from gateway.orgs.enums import AiBillingMode
@@ -100,6 +100,39 @@ async def ingest_ai_calls(
 
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
     new = await writes.insert_new_ai_calls(conn, rows=rows)
+    await _check_replays(conn, events, rows, new)
     rollups = ai_rollup_rows((facts[key] for key in sorted(new)), zones)
     await writes.add_to_ai_rollups(conn, rollups=rollups)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
+
+
+# Columns of a stored call compared with a replay, and the input field each one comes from.
+REPLAY_FIELDS = {
+    "occurred_at": "occurredAt",
+    "member_id": "memberId",
+    "reason": "reason",
+    "billing_mode": "billingMode",
+    "model_id": "model",
+    "credits_e4": "creditsCharged",
+    "input_tokens": "inputTokens",
+    "output_tokens": "outputTokens",
+}
+
+
+async def _check_replays(
+    conn: AsyncConnection,
+    events: Sequence[AiCallIn],
+    rows: list[dict[str, Any]],
+    new: set[tuple[str, str]],
+) -> None:
+    """A replayed eventId with other content is a conflict (409), like a purchase's."""
+    again = [row for row in rows if (row["org_id"], row["event_id"]) not in new]
+    if not again:
+        return
+    keys = [(row["org_id"], row["event_id"]) for row in again]
+    stored = {
+        (call.org_id, call.event_id): {c: getattr(call, c) for c in REPLAY_FIELDS}
+        for call in await writes.stored_ai_calls(conn, keys=keys)
+    }
+    index_of = {(e.org_id, e.event_id): index for index, e in enumerate(events)}
+    check_replays(again, stored, fields=REPLAY_FIELDS, index_of=index_of)
