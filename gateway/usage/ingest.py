@@ -14,6 +14,7 @@ from gateway.catalog.prices import price_at
 from gateway.catalog.records import PriceRecord
 from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.money import call_cost_micros, credits_to_int
+from gateway.core.validation import MAX_BATCH_CREDITS
 from gateway.orgs import member_queries
 from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
@@ -96,6 +97,7 @@ async def ingest_ai_calls(
             cost_micros=cost,
             tokens=event.input_tokens + event.output_tokens,
         )
+    _check_batch_credits(problems, events)
     problems.raise_if_any()
 
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
@@ -104,6 +106,21 @@ async def ingest_ai_calls(
     rollups = ai_rollup_rows((facts[key] for key in sorted(new)), zones)
     await writes.add_to_ai_rollups(conn, rollups=rollups)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
+
+
+def _check_batch_credits(problems: BatchProblems, events: Sequence[AiCallIn]) -> None:
+    """A batch charges at most MAX_BATCH_CREDITS, so a day's rollup never nears 2^63."""
+    limit = credits_to_int(MAX_BATCH_CREDITS)
+    total = 0
+    for index, event in enumerate(events):
+        total += credits_to_int(event.credits_charged or 0)
+        if total > limit:
+            problems.add(
+                index,
+                "creditsCharged",
+                f"the batch charges more than {MAX_BATCH_CREDITS} credits in all; split it",
+            )
+            return
 
 
 # Columns of a stored call compared with a replay, and the input field each one comes from.

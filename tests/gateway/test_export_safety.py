@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -124,8 +125,16 @@ async def test_an_export_failing_mid_stream_is_not_ended_cleanly(
     try:
         messages: list[dict[str, Any]] = []
 
+        requested = False
+
         async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            # The client stays connected: wait (the response's disconnect watcher asks).
+            await anyio.sleep(3600)
+            return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
             messages.append(message)
