@@ -27,8 +27,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     InterviewEventIn,
     CreditPurchaseIn,
 )
-SERVICE = [{"serviceToken": []}]
-READER = [{"memberToken": []}, {"apiKey": []}]
+SERVICE: list[dict[str, list[str]]] = [{"serviceToken": []}]
+READER: list[dict[str, list[str]]] = [{"memberToken": []}, {"apiKey": []}]
 ERROR = {"$ref": "#/components/schemas/Error"}
 INGEST_RESULT = {
     "type": "object",
