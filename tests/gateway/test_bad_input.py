@@ -8,8 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.gateway.bad_input_cases import CASES, Case
+from tests.gateway.bad_input_cases import GRAPHQL_CASES, Case
+from tests.gateway.bad_input_v1_cases import V1_CASES
 from tests.support import SERVICE, bearer, graphql, member_token, put_org
+
+CASES = GRAPHQL_CASES + V1_CASES
 
 
 def _code(response: httpx.Response) -> tuple[str | None, str]:
