@@ -14,6 +14,7 @@ import logging.config
 import re
 from collections.abc import MutableMapping
 from typing import Any, Literal
+from urllib.parse import unquote_plus
 
 import orjson
 import structlog
@@ -22,12 +23,22 @@ from gateway.core import requestinfo
 
 LogFormat = Literal["json", "console"]
 
-_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|access_token|api_key)=)[^&\s]*")
+_SECRET_NAMES = frozenset({"token", "access_token", "api_key"})
+# A query parameter: its name (maybe percent-encoded, e.g. ``%74oken``) and its value.
+_PARAM = re.compile(r"([?&])([^=&\s?#]*)=([^&\s#]*)")
 
 
 def redact(text: str) -> str:
-    """``/graphql?token=eyJ...`` -> ``/graphql?token=[redacted]``."""
-    return _SECRET_PARAM.sub(r"\1[redacted]", text)
+    """``/graphql?token=eyJ...`` -> ``/graphql?token=[redacted]``, whatever the name's
+    spelling: ``?TOKEN=``, ``?%74oken=`` and ``?api%5Fkey=`` are the same parameter to a server."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = unquote_plus(unquote_plus(match.group(2))).strip().lower()
+        if name in _SECRET_NAMES:
+            return f"{match.group(1)}{match.group(2)}=[redacted]"
+        return match.group(0)
+
+    return _PARAM.sub(replace, text)
 
 
 class RedactSecrets(logging.Filter):

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from gateway.core.validation import Body, Text, Usd
+from gateway.core.validation import Body, SupportedDateTime, Text, Usd
 from gateway.orgs.enums import AiProvider
+
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_start(value: Any) -> Any:
+    """A plain date means the start of that day in UTC (``2026-01-01`` = ``…T00:00:00Z``)."""
+    if isinstance(value, str) and _PLAIN_DATE.match(value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    return value
+
+
+# A date-time with an offset, or a plain date (that day's start in UTC).
+EffectiveFrom = Annotated[SupportedDateTime, BeforeValidator(_day_start)]
 
 
 class PriceIn(Body):
-    effective_from: AwareDatetime
+    effective_from: EffectiveFrom
     input_usd_per_million: Usd
     output_usd_per_million: Usd
 

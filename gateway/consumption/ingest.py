@@ -14,7 +14,7 @@ from gateway.consumption import charges, opening_queries, writes
 from gateway.consumption.charges import Contribution
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.consumption.records import InterviewEventRecord
-from gateway.core.batches import BatchProblems, IngestResult
+from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.calendar import local_day
 from gateway.core.errors import Conflict, NotFound, Problem
 from gateway.core.money import credits_to_int
@@ -65,6 +65,7 @@ async def ingest_interview_events(
     await writes.lock_interviews(conn, keys=[(e.org_id, e.interview_id) for e in events])
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
     new = await writes.insert_new_interview_events(conn, rows=rows)
+    await _check_replays(conn, events, rows, new)
     fresh = [row for row in rows if (row["org_id"], row["event_id"]) in new]
     touched = {(row["org_id"], row["interview_id"]) for row in fresh}
     await _recharge_interviews(conn, touched, new, zones)
@@ -81,6 +82,36 @@ async def ingest_interview_events(
         ],
     )
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
+
+
+# Columns of a stored event compared with a replay, and the input field each one comes from.
+REPLAY_FIELDS = {
+    "opening_id": "openingId",
+    "interview_id": "interviewId",
+    "candidate_id": "candidateId",
+    "occurred_at": "occurredAt",
+    "status": "status",
+    "completed_fraction_e2": "completedFraction",
+}
+
+
+async def _check_replays(
+    conn: AsyncConnection,
+    events: Sequence[InterviewEventIn],
+    rows: list[dict[str, Any]],
+    new: set[tuple[str, str]],
+) -> None:
+    """A replayed eventId with other content is a conflict (409), like a purchase's."""
+    again = [row for row in rows if (row["org_id"], row["event_id"]) not in new]
+    if not again:
+        return
+    keys = [(row["org_id"], row["event_id"]) for row in again]
+    stored = {
+        (event.org_id, event.event_id): {c: getattr(event, c) for c in REPLAY_FIELDS}
+        for event in await writes.stored_interview_events(conn, keys=keys)
+    }
+    index_of = {(e.org_id, e.event_id): index for index, e in enumerate(events)}
+    check_replays(again, stored, fields=REPLAY_FIELDS, index_of=index_of)
 
 
 async def _recharge_interviews(

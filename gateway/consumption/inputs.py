@@ -5,10 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from gateway.consumption.enums import InterviewStatus
-from gateway.core.validation import Body, EventId, FieldRule, Ident, PositiveCredits
+from gateway.core.validation import (
+    Body,
+    EventId,
+    FieldRule,
+    Ident,
+    PositiveCredits,
+    SupportedDateTime,
+)
 
 
 class InterviewEventIn(Body):
@@ -17,7 +24,7 @@ class InterviewEventIn(Body):
     opening_id: Ident
     interview_id: EventId
     candidate_id: EventId
-    occurred_at: AwareDatetime
+    occurred_at: SupportedDateTime
     status: InterviewStatus
     completed_fraction: Annotated[Decimal, Field(gt=0, lt=1)] | None = None
 
@@ -36,7 +43,7 @@ class InterviewEventIn(Body):
 class CreditPurchaseIn(Body):
     purchase_id: EventId
     credits: PositiveCredits
-    occurred_at: AwareDatetime
+    occurred_at: SupportedDateTime
 
 
 class OpeningIn(Body):

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, tuple_, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.consumption.charges import Contribution, Counts
 from gateway.consumption.records import InterviewEventRecord, PurchaseRecord
 from gateway.storage.db import insert_for, insert_new, upsert_add
+from gateway.storage.keyed import rows_by_org_keys
 from gateway.storage.records import record
 from gateway.storage.tables import (
     credit_purchases,
@@ -33,21 +34,29 @@ async def insert_new_interview_events(
 async def events_of_interviews(
     conn: AsyncConnection, *, keys: Iterable[tuple[str, str]]
 ) -> list[InterviewEventRecord]:
-    """All events of the given ``(org_id, interview_id)`` interviews, in charging order."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return []
-    stmt = (
-        select(interview_events)
-        .where(tuple_(interview_events.c.org_id, interview_events.c.interview_id).in_(wanted))
-        .order_by(
-            interview_events.c.org_id,
-            interview_events.c.interview_id,
-            interview_events.c.occurred_at,
-            interview_events.c.event_id,
-        )
-    )
-    return [record(InterviewEventRecord, row) for row in await conn.execute(stmt)]
+    """All events of the given ``(org_id, interview_id)`` interviews, in charging order
+    (grouped by organization and chunked: thousands of interviews per batch are fine)."""
+    t = interview_events
+    out: list[InterviewEventRecord] = []
+    async for rows in rows_by_org_keys(
+        conn,
+        t,
+        column="interview_id",
+        keys=keys,
+        order_by=(t.c.interview_id, t.c.occurred_at, t.c.event_id),
+    ):
+        out.extend(record(InterviewEventRecord, row) for row in rows)
+    return out
+
+
+async def stored_interview_events(
+    conn: AsyncConnection, *, keys: Iterable[tuple[str, str]]
+) -> list[InterviewEventRecord]:
+    """The stored events of the given ``(org_id, event_id)`` keys (to compare replays)."""
+    out: list[InterviewEventRecord] = []
+    async for rows in rows_by_org_keys(conn, interview_events, column="event_id", keys=keys):
+        out.extend(record(InterviewEventRecord, row) for row in rows)
+    return out
 
 
 async def set_interview_charges(

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+# Every date and date-time the API takes lies in these years: far from the ends of Python's
+# and the databases' calendars, so shifting a period by a year or a zone never overflows.
+FIRST_SUPPORTED_DAY = date(1900, 1, 1)
+LAST_SUPPORTED_DAY = date(2999, 12, 31)
+SUPPORTED_RANGE = f"{FIRST_SUPPORTED_DAY.isoformat()} to {LAST_SUPPORTED_DAY.isoformat()}"
+
+
+def unsupported_date(value: date | datetime) -> str | None:
+    """Why ``value`` is outside the supported years (checked in its own offset and in UTC)."""
+    days = [value.date() if isinstance(value, datetime) else value]
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            days.append(value.astimezone(UTC).date())
+        except OverflowError:
+            return f"{value.isoformat()} is outside the supported range ({SUPPORTED_RANGE})"
+    if all(FIRST_SUPPORTED_DAY <= day <= LAST_SUPPORTED_DAY for day in days):
+        return None
+    return f"{value.isoformat()} is outside the supported range ({SUPPORTED_RANGE})"
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

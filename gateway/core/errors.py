@@ -75,3 +75,9 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The input contradicts what is already recorded (append-only data, replays)."""
+
+    def __init__(
+        self, message: str, problems: list[Problem] | None = None, *, batch: bool = False
+    ) -> None:
+        super().__init__(message, problems)
+        self.batch = batch

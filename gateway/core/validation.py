@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from gateway.core.calendar import unsupported_date
 from gateway.core.errors import Problem
 from gateway.core.money import ScaleError, credits_to_int, usd_to_int
 
@@ -65,8 +67,29 @@ def _email(value: str) -> str:
     return value
 
 
+def _supported_date(value: date) -> date:
+    if (reason := unsupported_date(value)) is not None:
+        raise ValueError(reason)
+    return value
+
+
+def _supported_datetime(value: datetime) -> datetime:
+    if (reason := unsupported_date(value)) is not None:
+        raise ValueError(reason)
+    return value
+
+
+# A calendar date or an instant with an offset, in the supported years (1900-2999).
+SupportedDate = Annotated[date, AfterValidator(_supported_date)]
+SupportedDateTime = Annotated[AwareDatetime, AfterValidator(_supported_datetime)]
+
 MAX_CREDITS = Decimal("100000000000")
+# One AI call, and one ingest batch of them, charge at most this many credits: a day's rollup
+# (whole ten-thousandths in a 64-bit column) would need ~90 million full batches to overflow.
+MAX_CALL_CREDITS = Decimal("1000000")
+MAX_BATCH_CREDITS = Decimal("10000000")
 Credits = Annotated[Decimal, Field(ge=0, le=MAX_CREDITS), AfterValidator(_credits)]
+CallCredits = Annotated[Decimal, Field(ge=0, le=MAX_CALL_CREDITS), AfterValidator(_credits)]
 PositiveCredits = Annotated[Decimal, Field(gt=0, le=MAX_CREDITS), AfterValidator(_credits)]
 Usd = Annotated[Decimal, Field(ge=0, le=Decimal("1000000")), AfterValidator(_usd)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]

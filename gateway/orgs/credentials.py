@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -168,12 +169,16 @@ class Authenticator:
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
-        if not isinstance(claims["exp"], int | float):
-            raise AuthError("invalid token: exp must be a number")
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+            # NaN compares false with everything: it would never expire.
+            raise AuthError("invalid token: exp must be a finite number")
         now = self._clock().timestamp()
         if claims["exp"] <= now:
             raise AuthError("the token has expired")
         not_before = claims.get("nbf")
+        if isinstance(not_before, int | float) and not math.isfinite(not_before):
+            raise AuthError("invalid token: nbf must be a finite number")
         if isinstance(not_before, int | float) and not_before > now + CLOCK_LEEWAY_SECONDS:
             raise AuthError("the token is not valid yet (nbf)")
         org_id, member_id = str(claims["org"]), str(claims["sub"])

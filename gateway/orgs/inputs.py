@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from gateway.core.money import credits_to_int
-from gateway.core.validation import Body, Credits, Email, FieldRule, Text, TimeZone
+from gateway.core.validation import (
+    Body,
+    Credits,
+    Email,
+    FieldRule,
+    SupportedDate,
+    Text,
+    TimeZone,
+)
 from gateway.orgs.enums import AiBillingMode, AiProvider, Permission, Role, RolloverRule
 from gateway.orgs.plans import PlanTerms
 
@@ -54,7 +61,7 @@ class OrganizationIn(Body):
     time_zone: TimeZone
     ai_billing: AiBillingIn = AiBillingIn()
     plan: PlanIn | None = None
-    active_since: date | None = None
+    active_since: SupportedDate | None = None
 
 
 class MemberIn(Body):

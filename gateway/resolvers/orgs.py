@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -20,7 +22,7 @@ from gateway.resolvers.context import Info
 from gateway.resolvers.enums import AiBillingMode, AiProvider, PeriodPreset
 from gateway.resolvers.errors import NotFound
 from gateway.resolvers.node import Node, encode_global_id
-from gateway.resolvers.period import PeriodInput, period_for
+from gateway.resolvers.period import AFTER_ARG, FIRST_ARG, PERIOD_ARG, PeriodInput, period_for
 from gateway.resolvers.permissions import requires
 from gateway.resolvers.plan import BillingPlan
 from gateway.resolvers.usage.resolvers import UsagePeriod
@@ -44,9 +46,19 @@ class Organization(Node):
         description="IANA time zone; every period boundary and day bucket is computed in it."
     )
     ai_billing: AiBilling = strawberry.field(description="How AI calls are paid for.")
+    active_since: datetime.date = strawberry.field(
+        description=(
+            "The day the organization started using the product (plan allocations start with "
+            "the billing period that contains it); no data lies before it, so a partner's first "
+            "sync can start there."
+        )
+    )
 
     @strawberry.field(
-        description="The terms behind the Consumption page's allocation ('check your plan').",
+        description=(
+            "The terms behind the Consumption page's allocation ('check your plan'). "
+            "Requires consumption:view (null with a FORBIDDEN error otherwise)."
+        ),
         extensions=[requires(Permission.CONSUMPTION_VIEW)],
     )
     async def plan(self, info: Info) -> BillingPlan | None:
@@ -55,10 +67,14 @@ class Organization(Node):
         return BillingPlan.from_record(plan) if plan is not None else None
 
     @strawberry.field(
-        description="Settings -> Usage. Null, with a FORBIDDEN error, without the permission.",
+        description=(
+            "Settings -> Usage. Requires credits:view (null with a FORBIDDEN error otherwise)."
+        ),
         extensions=[requires(Permission.CREDITS_VIEW)],
     )
-    async def usage(self, info: Info, period: PeriodInput = THIS_MONTH) -> UsagePeriod | None:
+    async def usage(
+        self, info: Info, period: Annotated[PeriodInput, PERIOD_ARG] = THIS_MONTH
+    ) -> UsagePeriod | None:
         span = await period_for(info, period, org_id=self.org_id, time_zone=self.time_zone)
         context = info.context
         page = UsagePage(
@@ -73,20 +89,29 @@ class Organization(Node):
         return UsagePeriod(span=span, page=page)
 
     @strawberry.field(
-        description="Tenant Management -> Consumption. Null, with a FORBIDDEN error, without the permission.",
+        description=(
+            "Tenant Management -> Consumption. Requires consumption:view "
+            "(null with a FORBIDDEN error otherwise)."
+        ),
         extensions=[requires(Permission.CONSUMPTION_VIEW)],
     )
     async def consumption(
-        self, info: Info, period: PeriodInput = CURRENT_BILLING_PERIOD
+        self, info: Info, period: Annotated[PeriodInput, PERIOD_ARG] = CURRENT_BILLING_PERIOD
     ) -> ConsumptionPeriod | None:
         return await consumption_period(info, period, org_id=self.org_id, time_zone=self.time_zone)
 
     @strawberry.field(
-        description="The organization's job openings, most interview credits of the current billing period first.",
+        description=(
+            "The organization's job openings, most interview credits of the current billing "
+            "period first. Requires consumption:view (null with a FORBIDDEN error otherwise)."
+        ),
         extensions=[requires(Permission.CONSUMPTION_VIEW)],
     )
     async def openings(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
     ) -> OpeningConnection | None:
         return await openings_connection(info, time_zone=self.time_zone, first=first, after=after)
 
@@ -98,6 +123,7 @@ class Organization(Node):
             name=org.name,
             time_zone=org.time_zone,
             ai_billing=AiBilling(mode=org.ai_mode, provider=org.ai_provider),
+            active_since=org.active_since,
         )
 
 

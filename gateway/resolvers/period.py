@@ -13,6 +13,7 @@ from gateway.orgs import service as org_service
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import PeriodPreset
 from gateway.resolvers.errors import from_domain
+from gateway.resolvers.node import encode_global_id
 
 
 @strawberry.input(
@@ -27,6 +28,15 @@ class PeriodInput:
         default=None, name="from", description="First day (inclusive)."
     )
     to: dt.date | None = strawberry.field(default=None, description="Last day (inclusive).")
+
+
+# Descriptions of the arguments every page shares.
+PERIOD_ARG = strawberry.argument(
+    description="A preset or an inclusive from/to pair of dates (at most 400 days)."
+)
+FIRST_ARG = strawberry.argument(description="Page size, 1-100 (default 50).")
+AFTER_ARG = strawberry.argument(description="endCursor of the previous page of this list.")
+GRANULARITY_ARG = strawberry.argument(description="Bucket size (default DAY).")
 
 
 async def period_for(info: Info, period: PeriodInput, *, org_id: str, time_zone: str) -> Period:
@@ -67,3 +77,12 @@ class PeriodFields:
     @strawberry.field(description="Exclusive end.")
     def end(self) -> dt.datetime:
         return self.span.end
+
+
+def period_id(type_name: str, org_id: str, span: Period) -> strawberry.ID:
+    """A stable id of a page's period: the same organization, preset and days give the same id
+    (so normalized client caches keep the cards when a page of the activity log arrives)."""
+    preset = span.preset.value if span.preset is not None else "CUSTOM"
+    return encode_global_id(
+        type_name, org_id, preset, span.first_day.isoformat(), span.end_day.isoformat()
+    )

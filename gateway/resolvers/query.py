@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Annotated
+
 import strawberry
 
 from gateway.orgs.enums import Permission
@@ -9,10 +12,13 @@ from gateway.resolvers.catalog import AiModel
 from gateway.resolvers.consumption.resolvers import credit_plan
 from gateway.resolvers.consumption.types import CreditPlan, Opening
 from gateway.resolvers.context import Info
+from gateway.resolvers.errors import BadUserInput
 from gateway.resolvers.members import Member, Viewer
 from gateway.resolvers.node import Node, decode_global_id
 from gateway.resolvers.orgs import Organization, load_organization, resolve_organization
 from gateway.resolvers.usage.resolvers import load_usage_call
+
+MAX_NODES = 100
 
 
 async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:
@@ -50,8 +56,32 @@ class Query:
             "type the caller may not see, resolve to null."
         )
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global object id.")],
+    ) -> Node | None:
         return await _resolve_node(info, id)
+
+    @strawberry.field(
+        description=(
+            f"Refetch up to {MAX_NODES} objects by their global IDs, in the order given: each "
+            "entry is what node(id:) answers for that id (null for an object of another "
+            "organization, of a type the caller may not see, or that does not exist)."
+        )
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description=f"At most {MAX_NODES} global object ids."),
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(f"ids: at most {MAX_NODES} ids at a time", field="ids")
+        # Gathered, so that members, models and openings load in one batch each.
+        return list(await asyncio.gather(*(_resolve_node(info, id) for id in ids)))
 
     @strawberry.field(description="Who is calling, and what they may see.")
     async def viewer(self, info: Info) -> Viewer:
@@ -78,9 +108,19 @@ class Query:
     )
     def plan_interview_credits(
         self,
-        roles_per_month: int,
-        candidates_per_role: int,
-        completion_rate: float = 1.0,
-        buffer: float = 0.2,
+        roles_per_month: Annotated[
+            int, strawberry.argument(description="Roles hired for per month (0 or more).")
+        ],
+        candidates_per_role: Annotated[
+            int, strawberry.argument(description="Candidates interviewed per role (0 or more).")
+        ],
+        completion_rate: Annotated[
+            float,
+            strawberry.argument(description="Share of interviews completed, 0-1 (default 1)."),
+        ] = 1.0,
+        buffer: Annotated[
+            float,
+            strawberry.argument(description="Safety margin added on top, e.g. 0.2 for 20 %."),
+        ] = 0.2,
     ) -> CreditPlan:
         return credit_plan(roles_per_month, candidates_per_role, completion_rate, buffer)

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from gateway.core.calendar import unsupported_date
 from gateway.core.money import format_decimal
 
 
@@ -31,18 +32,33 @@ def _serialize_datetime(value: dt.datetime) -> str:
 
 
 def _parse_datetime(value: Any) -> dt.datetime:
-    parsed = dt.datetime.fromisoformat(str(value))
+    if not isinstance(value, str):
+        raise ValueError("DateTime values are strings, e.g. 2026-11-03T09:15:00+01:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time") from None
     if parsed.tzinfo is None:
         raise ValueError("DateTime values need an offset, e.g. 2026-11-03T09:15:00+01:00")
+    if (reason := unsupported_date(parsed)) is not None:
+        raise ValueError(reason)
     return parsed
 
 
 def _parse_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError("Date values are strings, e.g. 2026-11-03")
     try:
-        return dt.date.fromisoformat(str(value))
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not an ISO-8601 date (YYYY-MM-DD)") from None
+    if (reason := unsupported_date(parsed)) is not None:
+        raise ValueError(reason)
+    return parsed
 
+
+# The decimal string format: Python's and SQL's exact decimals, in plain notation.
+DECIMAL_SPEC = "https://speleotrove.com/decimal/daconvs.html#reftostr"
 
 DecimalScalar = strawberry.scalar(
     name="Decimal",
@@ -52,23 +68,26 @@ DecimalScalar = strawberry.scalar(
     ),
     serialize=format_decimal,
     parse_value=_parse_decimal,
+    specified_by_url=DECIMAL_SPEC,
 )
 
 DateTimeScalar = strawberry.scalar(
     name="DateTime",
     description=(
-        "ISO-8601 date-time with offset, e.g. 2026-11-03T09:15:00+01:00 "
-        "(the organization's time zone)."
+        "RFC 3339 date-time with offset, e.g. 2026-11-03T09:15:00+01:00 "
+        "(the organization's time zone). Inputs lie in the years 1900-2999."
     ),
     serialize=_serialize_datetime,
     parse_value=_parse_datetime,
+    specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
 )
 
 DateScalar = strawberry.scalar(
     name="Date",
-    description="ISO-8601 calendar date, e.g. 2026-11-03.",
+    description="RFC 3339 full-date, e.g. 2026-11-03. Inputs lie in the years 1900-2999.",
     serialize=lambda value: value.isoformat(),
     parse_value=_parse_date,
+    specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
 )
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {

@@ -1,4 +1,8 @@
-"""The AI-usage export: the activity log of a range, one row per call, newest first."""
+"""The AI-usage export: the activity log of a range, one row per call, newest first.
+
+The last two columns carry the call's eventId and the member id it was reported with (also for
+removed members, whose User column reads "Unknown user"), so a partner can match rows to its own.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ COLUMNS = (
     "Credits",
     "Tokens",
     "Estimated cost USD",
+    "Call id",
+    "Member id",
 )
 
 
@@ -56,6 +62,8 @@ async def ai_usage_rows(db: Database, *, org_id: str, period: Period) -> Rows:
                 None if call.byok else credits_from_int(call.credits_e4),
                 call.tokens if call.byok else None,
                 usd_from_int(call.cost_micros) if call.byok else None,
+                call.event_id,
+                call.member_id,
             ]
         if len(page) < PAGE_SIZE:
             return

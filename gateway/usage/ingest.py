@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.catalog import queries as catalog_queries
 from gateway.catalog.prices import price_at
 from gateway.catalog.records import PriceRecord
-from gateway.core.batches import BatchProblems, IngestResult
+from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.money import call_cost_micros, credits_to_int
+from gateway.core.validation import MAX_BATCH_CREDITS
 from gateway.orgs import member_queries
 from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
@@ -96,10 +97,59 @@ async def ingest_ai_calls(
             cost_micros=cost,
             tokens=event.input_tokens + event.output_tokens,
         )
+    _check_batch_credits(problems, events)
     problems.raise_if_any()
 
     rows.sort(key=lambda row: (row["org_id"], row["event_id"]))
     new = await writes.insert_new_ai_calls(conn, rows=rows)
+    await _check_replays(conn, events, rows, new)
     rollups = ai_rollup_rows((facts[key] for key in sorted(new)), zones)
     await writes.add_to_ai_rollups(conn, rollups=rollups)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
+
+
+def _check_batch_credits(problems: BatchProblems, events: Sequence[AiCallIn]) -> None:
+    """A batch charges at most MAX_BATCH_CREDITS, so a day's rollup never nears 2^63."""
+    limit = credits_to_int(MAX_BATCH_CREDITS)
+    total = 0
+    for index, event in enumerate(events):
+        total += credits_to_int(event.credits_charged or 0)
+        if total > limit:
+            problems.add(
+                index,
+                "creditsCharged",
+                f"the batch charges more than {MAX_BATCH_CREDITS} credits in all; split it",
+            )
+            return
+
+
+# Columns of a stored call compared with a replay, and the input field each one comes from.
+REPLAY_FIELDS = {
+    "occurred_at": "occurredAt",
+    "member_id": "memberId",
+    "reason": "reason",
+    "billing_mode": "billingMode",
+    "model_id": "model",
+    "credits_e4": "creditsCharged",
+    "input_tokens": "inputTokens",
+    "output_tokens": "outputTokens",
+}
+
+
+async def _check_replays(
+    conn: AsyncConnection,
+    events: Sequence[AiCallIn],
+    rows: list[dict[str, Any]],
+    new: set[tuple[str, str]],
+) -> None:
+    """A replayed eventId with other content is a conflict (409), like a purchase's."""
+    again = [row for row in rows if (row["org_id"], row["event_id"]) not in new]
+    if not again:
+        return
+    keys = [(row["org_id"], row["event_id"]) for row in again]
+    stored = {
+        (call.org_id, call.event_id): {c: getattr(call, c) for c in REPLAY_FIELDS}
+        for call in await writes.stored_ai_calls(conn, keys=keys)
+    }
+    index_of = {(e.org_id, e.event_id): index for index, e in enumerate(events)}
+    check_replays(again, stored, fields=REPLAY_FIELDS, index_of=index_of)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 
-from gateway.core.validation import Body, Credits, EventId, FieldRule, Ident, Tokens
+from gateway.core.validation import (
+    Body,
+    CallCredits,
+    EventId,
+    FieldRule,
+    Ident,
+    SupportedDateTime,
+    Tokens,
+)
 from gateway.orgs.enums import AiBillingMode
 from gateway.usage.enums import UsageReason
 
@@ -14,12 +22,12 @@ from gateway.usage.enums import UsageReason
 class AiCallIn(Body):
     event_id: EventId
     org_id: Ident
-    occurred_at: AwareDatetime
+    occurred_at: SupportedDateTime
     member_id: Ident
     reason: UsageReason
     billing_mode: AiBillingMode
     model: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    credits_charged: Credits | None = None
+    credits_charged: CallCredits | None = None
     input_tokens: Tokens = 0
     output_tokens: Tokens = 0
 

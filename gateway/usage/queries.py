@@ -192,6 +192,53 @@ async def activity_page(
     return records(CallRecord, result, result.keys())
 
 
+def _activity_since(*, after: bool) -> Select[Any]:
+    c = ai_calls.c
+    stmt = select(ai_calls).where(
+        c.org_id == bindparam("org_id"),
+        c.occurred_at >= bindparam("start", type_=c.occurred_at.type),
+        c.occurred_at < bindparam("end", type_=c.occurred_at.type),
+    )
+    if after:
+        position = tuple_(
+            bindparam("b_at", type_=c.occurred_at.type), bindparam("b_id", type_=c.event_id.type)
+        )
+        stmt = stmt.where(tuple_(c.occurred_at, c.event_id) > position)
+    return stmt.order_by(c.occurred_at, c.event_id).limit(bindparam("limit"))
+
+
+_SINCE_FIRST = _activity_since(after=False)
+_SINCE_AFTER = _activity_since(after=True)
+
+
+async def activity_since_page(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime,
+    end: datetime,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[CallRecord]:
+    """Calls in ``[start, end)`` oldest first, keyset after ``after`` (incremental sync)."""
+    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
+    stmt = _SINCE_FIRST
+    if after is not None:
+        stmt = _SINCE_AFTER
+        params.update(b_at=after[0], b_id=after[1])
+    return [record(CallRecord, row) for row in await conn.execute(stmt, params)]
+
+
+async def count_calls_between(
+    conn: AsyncConnection, *, org_id: str, start: datetime, end: datetime
+) -> int:
+    """Calls in ``[start, end)``: one indexed range scan."""
+    stmt = select(func.count()).where(
+        ai_calls.c.org_id == org_id, ai_calls.c.occurred_at >= start, ai_calls.c.occurred_at < end
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
 async def call_by_id(conn: AsyncConnection, *, org_id: str, event_id: str) -> CallRecord | None:
     stmt = select(ai_calls).where(ai_calls.c.org_id == org_id, ai_calls.c.event_id == event_id)
     row = (await conn.execute(stmt)).first()

@@ -137,6 +137,29 @@ class UsagePage:
         )
         return ActivityPage(page[:limit], len(page) > limit, sum(t.calls for t in reasons))
 
+    async def activity_since(
+        self, since: datetime, limit: int, after: tuple[datetime, str] | None
+    ) -> ActivityPage:
+        """Calls at or after ``since`` (within the period), oldest first, after ``after``."""
+        start = max(self.span.start, since)
+        page, total = await asyncio.gather(
+            self.db.run(
+                usage_queries.activity_since_page,
+                org_id=self.org_id,
+                start=start,
+                end=self.span.end,
+                after=after,
+                limit=limit + 1,
+            ),
+            self.db.run(
+                usage_queries.count_calls_between,
+                org_id=self.org_id,
+                start=start,
+                end=self.span.end,
+            ),
+        )
+        return ActivityPage(page[:limit], len(page) > limit, total)
+
     async def time_series(self, granularity: Granularity) -> list[rules.Bucket]:
         days = await self._read(usage_queries.credits_by_day)
         return rules.buckets(self.span, granularity, days)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.storage.db import insert_new, upsert_add
+from gateway.storage.keyed import rows_by_org_keys
 from gateway.storage.records import record
 from gateway.storage.tables import (
     ai_calls,
@@ -49,6 +50,16 @@ async def insert_new_ai_calls(
     """Insert the calls; returns ``(org_id, event_id)`` of those that were new."""
     new = await insert_new(conn, ai_calls, rows, key=("org_id", "event_id"))
     return {(org_id, event_id) for org_id, event_id in new}
+
+
+async def stored_ai_calls(
+    conn: AsyncConnection, *, keys: Iterable[tuple[str, str]]
+) -> list[CallRecord]:
+    """The stored calls of the given ``(org_id, event_id)`` keys (to compare replays)."""
+    out: list[CallRecord] = []
+    async for rows in rows_by_org_keys(conn, ai_calls, column="event_id", keys=keys):
+        out.extend(record(CallRecord, row) for row in rows)
+    return out
 
 
 async def add_to_ai_rollups(

@@ -39,7 +39,7 @@ class ApiError(Exception):
 
 def from_domain(error: DomainError) -> ApiError:
     """404 for a missing thing, 409 for a conflict, 422 for invalid input."""
-    batch = isinstance(error, InvalidInput) and error.batch
+    batch = isinstance(error, InvalidInput | Conflict) and error.batch
     errors = [problem.as_json(batch=batch) for problem in error.problems]
     if isinstance(error, NotFound):
         return ApiError(404, ErrorCode.NOT_FOUND, error.message, errors=errors)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.http import process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from gateway.core.cursors import CursorCodec
@@ -126,13 +127,17 @@ class GraphQLEndpoint:
         operations = {OperationType.QUERY}
         if request.method == "POST":
             operations.add(OperationType.MUTATION)
-        result = await self._schema.execute(
-            query,
-            variable_values=params.variables,
-            context_value=self._context(request, caller, charge),
-            operation_name=params.operation_name,
-            allowed_operation_types=operations,
-        )
+        try:
+            result = await self._schema.execute(
+                query,
+                variable_values=params.variables,
+                context_value=self._context(request, caller, charge),
+                operation_name=params.operation_name,
+                allowed_operation_types=operations,
+            )
+        except InvalidOperationTypeError:
+            # GraphQL over HTTP: a mutation sent with GET is 405, not a server fault.
+            return _refused(Refusal("mutations are sent with POST", status=405), charge, media)
         if result.errors:
             result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
             note_errors(result.errors)

@@ -95,6 +95,16 @@ async def test_wrong_signature_and_alg_none(client: httpx.AsyncClient) -> None:
     assert "exp" in await _refused(client, bearer(no_exp))
 
 
+@pytest.mark.parametrize("exp", [float("nan"), float("inf"), float("-inf"), True])
+async def test_an_exp_that_is_not_a_finite_number_is_refused(
+    client: httpx.AsyncClient, exp: float
+) -> None:
+    await _setup(client)
+    # NaN would never compare as expired: such a token would be valid forever.
+    token = jwt.encode({"sub": "m1", "org": "acme", "exp": exp}, JWT_SECRET, algorithm="HS256")
+    assert "exp" in await _refused(client, bearer(token))
+
+
 async def test_token_for_unknown_or_foreign_member(client: httpx.AsyncClient) -> None:
     await _setup(client)
     # m1 is a member of acme, not of globex: the org claim cannot borrow them.

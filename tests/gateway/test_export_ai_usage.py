@@ -10,13 +10,14 @@ import httpx
 import openpyxl
 import pytest
 
+from gateway.resolvers.node import decode_global_id
 from tests.support import SERVICE, ai_call, bearer, graphql, member_token, put_member, put_org
 
 ACTIVITY = """
 query($from: Date!, $to: Date!, $after: String) {
   organization { usage(period: {from: $from, to: $to}) { activity(first: 3, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { node { occurredAt reasonLabel billingMode creditsCharged totalTokens estimatedCostUsd
+    edges { node { id occurredAt reasonLabel billingMode creditsCharged totalTokens estimatedCostUsd
                    member { name email } model { label } } }
   } } }
 }
@@ -61,6 +62,16 @@ async def _seed(client: httpx.AsyncClient) -> None:
     await client.delete("/v1/orgs/acme/members/bob", headers=SERVICE)
 
 
+# The member each seeded call was reported with (bob is removed afterwards).
+MEMBER_OF_CALL = {"c1": "ann", "c2": "bob", "c3": "ann", "c4": "bob", "c5": "ann", "c6": "ann"}
+
+
+def _call_id(global_id: str) -> str:
+    decoded = decode_global_id(global_id)
+    assert decoded is not None and decoded[0] == "UsageCall"
+    return decoded[1][1]
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -90,6 +101,8 @@ async def _activity_rows(client: httpx.AsyncClient, token: str) -> list[list[str
                     _cell(node["creditsCharged"]),
                     _cell(node["totalTokens"]),
                     _cell(node["estimatedCostUsd"]),
+                    _call_id(node["id"]),
+                    MEMBER_OF_CALL[_call_id(node["id"])],
                 ]
             )
         if not activity["pageInfo"]["hasNextPage"]:
@@ -107,6 +120,8 @@ HEADER = [
     "Credits",
     "Tokens",
     "Estimated cost USD",
+    "Call id",
+    "Member id",
 ]
 
 
@@ -129,6 +144,8 @@ async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) ->
         "",
         "3000",
         "0.00135",
+        "c3",
+        "ann",
     ]
 
     response = await client.get(
@@ -159,7 +176,8 @@ async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) ->
     for got, want in zip(values[1:], expected, strict=True):
         assert got[:6] == want[:6]
         # Numbers are numbers in a workbook: compare their values.
-        for g, w in zip(got[6:], want[6:], strict=True):
+        assert got[9:] == want[9:]
+        for g, w in zip(got[6:9], want[6:9], strict=True):
             assert (float(g) if g else None) == (float(w) if w else None)
 
 

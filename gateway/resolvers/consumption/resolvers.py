@@ -4,7 +4,7 @@ example, each a call to the consumption service."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -32,7 +32,15 @@ from gateway.resolvers.context import Info
 from gateway.resolvers.enums import Granularity, PeriodPreset
 from gateway.resolvers.errors import from_domain
 from gateway.resolvers.pagination import check_first, decode_after, page_info
-from gateway.resolvers.period import PeriodFields, PeriodInput, period_for
+from gateway.resolvers.period import (
+    AFTER_ARG,
+    FIRST_ARG,
+    GRANULARITY_ARG,
+    PeriodFields,
+    PeriodInput,
+    period_for,
+    period_id,
+)
 
 
 def _position(position: list[Any]) -> Position:
@@ -48,6 +56,15 @@ def _cursors(info: Info, scope: list[Any], page: OpeningPage) -> list[str]:
 @strawberry.type(description="Interview credits of one period (Tenant Management → Consumption).")
 class ConsumptionPeriod(PeriodFields):
     page: strawberry.Private[ConsumptionPage]
+
+    @strawberry.field(
+        description=(
+            "Stable id of this period of this organization (derived from the organization, the "
+            "preset and the days), for normalized client caches. Not refetchable by node(id:)."
+        )
+    )
+    def id(self) -> strawberry.ID:
+        return period_id("ConsumptionPeriod", self.page.org_id, self.span)
 
     @strawberry.field(description="Interviews completed or partially completed in the period.")
     async def total_interviews(self) -> int:
@@ -77,7 +94,10 @@ class ConsumptionPeriod(PeriodFields):
 
     @strawberry.field(description="Credits per opening, most first.")
     async def by_opening(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
     ) -> OpeningUsageConnection:
         limit = check_first(first, argument="first", default=50, maximum=100)
         span = self.page.span
@@ -104,7 +124,9 @@ class ConsumptionPeriod(PeriodFields):
     @strawberry.field(
         description="Credits used per day, week or month of the period, empty buckets included."
     )
-    async def usage_trend(self, granularity: Granularity = Granularity.DAY) -> list[CreditBucket]:
+    async def usage_trend(
+        self, granularity: Annotated[Granularity, GRANULARITY_ARG] = Granularity.DAY
+    ) -> list[CreditBucket]:
         return [CreditBucket.of(bucket) for bucket in await self.page.usage_trend(granularity)]
 
     @strawberry.field(description="The same span one year earlier, for year-over-year comparison.")

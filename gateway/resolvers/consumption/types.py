@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -24,7 +25,7 @@ from gateway.resolvers.enums import InterviewStatus, PeriodPreset
 from gateway.resolvers.errors import NotFound
 from gateway.resolvers.node import Node, encode_global_id
 from gateway.resolvers.pagination import PageInfo
-from gateway.resolvers.period import PeriodInput, period_for
+from gateway.resolvers.period import PERIOD_ARG, PeriodInput, period_for
 from gateway.resolvers.permissions import requires
 
 CURRENT_BILLING_PERIOD = PeriodInput(preset=PeriodPreset.CURRENT_BILLING_PERIOD)
@@ -74,11 +75,14 @@ class Opening(Node):
     job_title: str = strawberry.field(description="Name of the position.")
 
     @strawberry.field(
-        description="This opening's interview credits in a period.",
+        description=(
+            "This opening's interview credits in a period. Requires consumption:view "
+            "(null with a FORBIDDEN error otherwise)."
+        ),
         extensions=[requires(Permission.CONSUMPTION_VIEW)],
     )
     async def credits(
-        self, info: Info, period: PeriodInput = CURRENT_BILLING_PERIOD
+        self, info: Info, period: Annotated[PeriodInput, PERIOD_ARG] = CURRENT_BILLING_PERIOD
     ) -> OpeningUsage | None:
         context = info.context
         org_id = context.caller.org_id

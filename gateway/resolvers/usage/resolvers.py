@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -16,7 +16,7 @@ from gateway.orgs.enums import Permission
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import Granularity, TrendBasis
 from gateway.resolvers.pagination import check_first, decode_after, page_info
-from gateway.resolvers.period import PeriodFields
+from gateway.resolvers.period import AFTER_ARG, FIRST_ARG, GRANULARITY_ARG, PeriodFields, period_id
 from gateway.resolvers.usage.types import (
     ByokNotice,
     ModelUsage,
@@ -46,7 +46,13 @@ class UsageSummary:
     model_tier_count: int = strawberry.field(description="Distinct provider and tier pairs used.")
 
     @strawberry.field(description="Only for the THIS_MONTH preset; null otherwise.")
-    async def trend(self, basis: TrendBasis = TrendBasis.PREVIOUS_MONTH) -> Trend | None:
+    async def trend(
+        self,
+        basis: Annotated[
+            TrendBasis,
+            strawberry.argument(description="What this month is compared with."),
+        ] = TrendBasis.PREVIOUS_MONTH,
+    ) -> Trend | None:
         figures = await self.page.trend(basis)
         return Trend.of(figures) if figures is not None else None
 
@@ -59,6 +65,15 @@ def _activity_position(position: list[Any]) -> tuple[datetime, str]:
 @strawberry.type(description="AI usage of one period (Settings → Usage).")
 class UsagePeriod(PeriodFields):
     page: strawberry.Private[UsagePage]
+
+    @strawberry.field(
+        description=(
+            "Stable id of this period of this organization (derived from the organization, the "
+            "preset and the days), for normalized client caches. Not refetchable by node(id:)."
+        )
+    )
+    def id(self) -> strawberry.ID:
+        return period_id("UsagePeriod", self.page.org_id, self.span)
 
     @strawberry.field(
         description="False while the organization is in BYOK mode: calls go straight to the provider, so the log may be incomplete."
@@ -93,7 +108,13 @@ class UsagePeriod(PeriodFields):
     @strawberry.field(
         description="Top contributors (1-500); totalCount is the N of 'Show all (N)'."
     )
-    async def by_user(self, info: Info, first: int | None = 5) -> UserUsageList:
+    async def by_user(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many users, 1-500 (default 5).")
+        ] = 5,
+    ) -> UserUsageList:
         limit = check_first(first, argument="first", default=5, maximum=500)
         users = await self.page.by_user(limit)
         for row in users.rows:
@@ -110,16 +131,39 @@ class UsagePeriod(PeriodFields):
     async def by_model(self) -> list[ModelUsage]:
         return [ModelUsage.of(row) for row in await self.page.by_model()]
 
-    @strawberry.field(description="Every call of the period, newest first, 50 a page by default.")
+    @strawberry.field(
+        description=(
+            "Every call of the period, newest first, 50 a page by default. With `since`, only "
+            "the calls at or after that instant, oldest first (ascending occurredAt, then id), "
+            "and totalCount counts those: a partner syncs incrementally by keeping the "
+            "occurredAt of the last call it stored and asking again with since = that instant "
+            "(calls of that same instant come again: skip the ids already stored), or by "
+            "following endCursor."
+        )
+    )
     async def activity(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only calls at or after this instant, oldest first (incremental sync)."
+            ),
+        ] = None,
     ) -> UsageCallConnection:
         limit = check_first(first, argument="first", default=50, maximum=100)
         span = self.page.span
         scope = [self.page.org_id, "activity", span.first_day.isoformat(), span.end_day.isoformat()]
+        if since is not None:
+            scope += ["since", since.isoformat()]
         codec = info.context.cursors
-        before = decode_after(codec, after, scope, _activity_position)
-        result = await self.page.activity(limit, before)
+        position = decode_after(codec, after, scope, _activity_position)
+        if since is None:
+            result = await self.page.activity(limit, position)
+        else:
+            result = await self.page.activity_since(since, limit, position)
         calls = await UsageCall.build(info, result.calls, span.zone)
         edges = [
             UsageCallEdge(
@@ -142,7 +186,9 @@ class UsagePeriod(PeriodFields):
     @strawberry.field(
         description="One bucket per day (or week, month) of the period, in the organization's time zone, empty buckets included."
     )
-    async def time_series(self, granularity: Granularity = Granularity.DAY) -> list[UsageBucket]:
+    async def time_series(
+        self, granularity: Annotated[Granularity, GRANULARITY_ARG] = Granularity.DAY
+    ) -> list[UsageBucket]:
         return [UsageBucket.of(bucket) for bucket in await self.page.time_series(granularity)]
 
 

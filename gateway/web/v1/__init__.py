@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from gateway.web.v1 import catalog, exports, ingest, orgs
+from gateway.web.v1 import catalog, exports, ingest, openapi, orgs
 
 
 def routes() -> list[Route]:
     return [
+        Route("/v1/openapi.json", openapi.openapi_json, methods=["GET"]),
         Route("/v1/orgs/{orgId}", orgs.put_organization, methods=["PUT"]),
         Route("/v1/orgs/{orgId}/members/{memberId}", orgs.put_member, methods=["PUT"]),
         Route("/v1/orgs/{orgId}/members/{memberId}", orgs.delete_member, methods=["DELETE"]),

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from gateway.consumption import export as consumption_export
+from gateway.core.calendar import unsupported_date
 from gateway.core.errors import ErrorCode
 from gateway.core.exports import Rows
 from gateway.core.periods import Period, PeriodError, custom_period
@@ -43,9 +44,12 @@ def _date_param(request: Request, name: str) -> date:
     if not raw:
         raise _bad(name, "is required (YYYY-MM-DD)")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise _bad(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+    if (reason := unsupported_date(day)) is not None:
+        raise _bad(name, reason)
+    return day
 
 
 def _format_param(request: Request) -> str:
