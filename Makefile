@@ -21,8 +21,8 @@ test: $(STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gateway tests bench
-	$(BIN)/ruff format --check gateway tests bench
+	$(BIN)/ruff check gateway tests bench examples
+	$(BIN)/ruff format --check gateway tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -32,8 +32,8 @@ architecture: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix gateway tests bench
-	$(BIN)/ruff format gateway tests bench
+	$(BIN)/ruff check --fix gateway tests bench examples
+	$(BIN)/ruff format gateway tests bench examples
 
 schema: $(STAMP)
 	$(BIN)/usage-gateway export-schema > schema.graphql
