@@ -30,7 +30,7 @@ from gateway.resolvers.error_codes import code_errors
 from gateway.resolvers.limits import rate_limited
 from gateway.resolvers.schema import schema as default_schema
 from gateway.web.authentication import credential_of, reader
-from gateway.web.body import MIB, BodyTooLarge, read_body
+from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
 from gateway.web.graphiql import graphiql_html
 from gateway.web.graphql_request import Refusal, read_params
 from gateway.web.persisted import PersistedQueries
@@ -119,6 +119,9 @@ class GraphQLEndpoint:
                 body = await read_body(receive, limit=GRAPHQL_BODY_LIMIT)
             params = read_params(request, body)
             query = await self.persisted.document(params, caller)
+        except BodyTimeout as exc:
+            refusal = Refusal(str(exc), status=408)
+            return _refused(refusal, charge, media)
         except BodyTooLarge as exc:
             refusal = Refusal(str(exc), ErrorCode.PAYLOAD_TOO_LARGE, status=413)
             return _refused(refusal, charge, media)

@@ -13,7 +13,7 @@ from gateway.core.validation import IDENT_PATTERN, problems_of
 from gateway.orgs.credentials import Caller, CredentialKind
 from gateway.orgs.enums import Permission
 from gateway.web.authentication import credential_of, reader
-from gateway.web.body import MIB, BodyTooLarge, read_body
+from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
 from gateway.web.errors import ApiError
 from gateway.web.state import AppState
 
@@ -54,6 +54,8 @@ async def read_json(request: Request, *, limit: int) -> Any:
         raw = await read_body(
             request.receive, limit=limit, declared=request.headers.get("content-length")
         )
+    except BodyTimeout as exc:
+        raise ApiError(408, ErrorCode.BAD_USER_INPUT, str(exc)) from None
     except BodyTooLarge as exc:
         raise ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, str(exc)) from None
     try:
