@@ -19,6 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.resolvers.documents import DIRECTORY as documents_dir
+from gateway.resolvers.documents import FILES as document_files
+
 __all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "dashboard"
@@ -58,9 +61,11 @@ def _load(path: Path, media_type: str) -> _File:
 
 @functools.cache
 def _assets() -> dict[str, _File]:
+    # The page sends the frontend's own documents, the ones trusted at start-up: one copy.
+    documents = [documents_dir / name for name in document_files]
     return {
         path.name: _load(path, _MEDIA_TYPES[path.suffix])
-        for path in sorted(STATIC_DIR.iterdir())
+        for path in [*sorted(STATIC_DIR.iterdir()), *documents]
         if path.suffix in _MEDIA_TYPES
     }
 

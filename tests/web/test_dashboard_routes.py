@@ -9,6 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.resolvers.documents import DIRECTORY as DOCUMENTS_DIR
 from gateway.web.dashboard import CSP, STATIC_DIR, dashboard_routes
 from gateway.web.graphiql import ASSETS_DIR as GRAPHIQL_DIR
 from tests.support import frontend_query
@@ -72,7 +73,7 @@ async def test_only_the_dashboard_files_are_served(client: httpx.AsyncClient) ->
 async def test_the_page_sends_the_frontend_documents_unchanged(
     client: httpx.AsyncClient, name: str
 ) -> None:
-    shipped = (STATIC_DIR / name).read_text()
+    shipped = (DOCUMENTS_DIR / name).read_text()
     assert shipped == frontend_query(name)
     assert (await client.get(f"/dashboard/assets/{name}")).text == shipped
 
