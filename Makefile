@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/usage-gateway migrate
 	$(BIN)/usage-gateway demo --if-empty
-	$(BIN)/usage-gateway serve
+	# People at a terminal read console lines; servers keep the JSON default.
+	GATEWAY_LOG_FORMAT=$${GATEWAY_LOG_FORMAT:-console} $(BIN)/usage-gateway serve
 
 test: $(STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
