@@ -25,6 +25,15 @@ COLUMNS = (
 _STATUS_ORDER = list(InterviewStatus)
 
 
+async def row_count(db: Database, *, org_id: str, period: Period) -> int:
+    return await db.run(
+        consumption_queries.day_opening_count,
+        org_id=org_id,
+        first=period.first_day,
+        end=period.end_day,
+    )
+
+
 async def consumption_rows(
     db: Database, *, org_id: str, period: Period, page_size: int = PAGE_SIZE
 ) -> Rows:

@@ -134,6 +134,18 @@ async def all_openings(conn: AsyncConnection, *, org_id: str) -> list[OpeningRec
     return [record(OpeningRecord, row) for row in rows]
 
 
+async def day_opening_count(conn: AsyncConnection, *, org_id: str, first: date, end: date) -> int:
+    """How many (local day, opening) rows the export of ``[first, end)`` has."""
+    d = interview_daily
+    pairs = (
+        select(d.c.day, d.c.opening_id)
+        .where(d.c.org_id == org_id, d.c.day >= first, d.c.day < end)
+        .distinct()
+        .subquery()
+    )
+    return int((await conn.execute(select(func.count()).select_from(pairs))).scalar_one())
+
+
 async def export_rows(
     conn: AsyncConnection,
     *,

@@ -32,6 +32,14 @@ COLUMNS = (
 )
 
 
+async def row_count(db: Database, *, org_id: str, period: Period) -> int:
+    """One row per call of the period: counted from the rollups (whole local days)."""
+    totals = await db.run(
+        usage_queries.totals_by_reason, org_id=org_id, first=period.first_day, end=period.end_day
+    )
+    return sum(t.calls for t in totals)
+
+
 async def ai_usage_rows(db: Database, *, org_id: str, period: Period) -> Rows:
     """The period's calls, newest first, one export row each (the activity log's rows)."""
     async with db.read() as conn:

@@ -20,7 +20,6 @@ from strawberry.types.graphql import OperationType
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
-from gateway.core.throttle import Throttle
 from gateway.loaders import build_loaders
 from gateway.orgs.credentials import Caller
 from gateway.resolvers.charge import REQUEST_FEE, Charge
@@ -34,12 +33,12 @@ from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
 from gateway.web.graphiql import graphiql_html
 from gateway.web.graphql_request import Refusal, read_params
 from gateway.web.persisted import PersistedQueries
+from gateway.web.ratelimit import rate_limit_headers
 from gateway.web.responses import JSONResponse
 from gateway.web.state import AppState
 
 GRAPHQL_BODY_LIMIT = MIB
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-POLICY = "default"
 
 
 def _wants_graphiql(request: Request) -> bool:
@@ -57,21 +56,6 @@ def unauthenticated(message: str) -> Response:
         status_code=401,
         headers={"WWW-Authenticate": "Bearer"},
     )
-
-
-def rate_limit_headers(throttle: Throttle | None) -> dict[str, str]:
-    """``RateLimit-Policy: "default";q=<bucket>;w=<seconds to fill it>`` and
-    ``RateLimit: "default";r=<points left>;t=<seconds until full>``."""
-    if throttle is None:
-        return {}
-    window = max(1, round(throttle.capacity / throttle.restore_rate))
-    headers = {
-        "RateLimit-Policy": f'"{POLICY}";q={throttle.capacity};w={window}',
-        "RateLimit": f'"{POLICY}";r={throttle.remaining};t={throttle.seconds_to_full}',
-    }
-    if not throttle.allowed:
-        headers["Retry-After"] = str(throttle.retry_after)
-    return headers
 
 
 class GraphQLEndpoint:

@@ -254,6 +254,24 @@ class FallbackRateLimiter:
         await self._fallback.close()
 
 
+POLICY = "default"
+
+
+def rate_limit_headers(throttle: Throttle | None) -> dict[str, str]:
+    """``RateLimit-Policy: "default";q=<bucket>;w=<seconds to fill it>`` and
+    ``RateLimit: "default";r=<points left>;t=<seconds until full>``."""
+    if throttle is None:
+        return {}
+    window = max(1, round(throttle.capacity / throttle.restore_rate))
+    headers = {
+        "RateLimit-Policy": f'"{POLICY}";q={throttle.capacity};w={window}',
+        "RateLimit": f'"{POLICY}";r={throttle.remaining};t={throttle.seconds_to_full}',
+    }
+    if not throttle.allowed:
+        headers["Retry-After"] = str(throttle.retry_after)
+    return headers
+
+
 def build_rate_limiter(
     settings: Settings, *, registry: CollectorRegistry | None = None
 ) -> RateLimiter:

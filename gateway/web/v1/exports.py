@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -18,12 +19,15 @@ from gateway.core.periods import Period, PeriodError, custom_period
 from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
 from gateway.orgs.enums import Permission
+from gateway.resolvers.charge import REQUEST_FEE, Charge
 from gateway.storage.db import Database
 from gateway.usage import export as usage_export
 from gateway.web.errors import ApiError
+from gateway.web.ratelimit import rate_limit_headers
 from gateway.web.spreadsheets import csv_stream, xlsx_stream
 from gateway.web.v1.common import app_state, require_reader
 
+ROWS_PER_POINT = 100
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -70,13 +74,20 @@ async def _period(request: Request, caller: Caller) -> Period:
         raise _bad(exc.field, exc.reason) from None
 
 
-def _streamed(body: object, fmt: str, name: str, period: Period) -> Response:
+def _streamed(
+    body: object, fmt: str, name: str, period: Period, headers: dict[str, str]
+) -> Response:
     filename = f"{name}_{period.first_day.isoformat()}_{period.last_day.isoformat()}.{fmt}"
     return StreamingResponse(
         body,  # type: ignore[arg-type]
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **headers},
     )
+
+
+def export_cost(rows: int) -> int:
+    """Priced like a query, by its rows: the request fee and a point per 100 rows."""
+    return REQUEST_FEE + math.ceil(rows / ROWS_PER_POINT)
 
 
 @dataclass(frozen=True)
@@ -86,18 +97,28 @@ class Export:
     sheet: str
     columns: tuple[str, ...]
     rows: Callable[..., Rows]
+    count: Callable[..., Awaitable[int]]
 
     async def handle(self, request: Request) -> Response:
         caller = require_reader(request, self.permission)
         period = await _period(request, caller)
         fmt = _format_param(request)
-        db: Database = app_state(request).db
+        state = app_state(request)
+        db: Database = state.db
+        cost = export_cost(await self.count(db, org_id=caller.org_id, period=period))
+        charge = Charge(caller.credential_id, state.rate_limiter)
+        headers = {"X-Export-Cost": str(cost)}
+        if not await charge.take(cost):
+            headers |= rate_limit_headers(charge.throttle)
+            message = f"this export costs {cost} points; retry in {charge.retry_after} s"
+            raise ApiError(429, ErrorCode.RATE_LIMITED, message, headers=headers)
+        headers |= rate_limit_headers(charge.throttle)
         rows = self.rows(db, org_id=caller.org_id, period=period)
         if fmt == "csv":
             body = csv_stream(self.columns, rows)
         else:
             body = xlsx_stream(self.columns, rows, sheet=self.sheet)
-        return _streamed(body, fmt, self.name, period)
+        return _streamed(body, fmt, self.name, period, headers)
 
 
 ai_usage_export = Export(
@@ -106,6 +127,7 @@ ai_usage_export = Export(
     "AI usage",
     usage_export.COLUMNS,
     usage_export.ai_usage_rows,
+    usage_export.row_count,
 )
 consumption_export_route = Export(
     Permission.CONSUMPTION_VIEW,
@@ -113,4 +135,5 @@ consumption_export_route = Export(
     "Consumption",
     consumption_export.COLUMNS,
     consumption_export.consumption_rows,
+    consumption_export.row_count,
 )
