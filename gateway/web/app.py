@@ -27,6 +27,7 @@ from gateway.web.errors import ApiError, api_error_handler, domain_error_handler
 from gateway.web.faults import FaultMiddleware, readyz
 from gateway.web.graphiql import ASSETS_MOUNT_PATH, assets_app
 from gateway.web.graphql_view import GraphQLEndpoint
+from gateway.web.header_limit import HeaderLimitMiddleware
 from gateway.web.metrics import Metrics, MetricsMiddleware
 from gateway.web.ratelimit import build_rate_limiter
 from gateway.web.request_id import RequestIdMiddleware
@@ -94,6 +95,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(HeaderLimitMiddleware),
             *tracing.middleware(),
             Middleware(AccessLogMiddleware, metrics=metrics, db=database),
             Middleware(MetricsMiddleware, metrics=metrics),

@@ -84,3 +84,11 @@ async def test_graphql_and_v1_answer_408_to_a_stalled_body(
     assert await _post_stalled(app, "/v1/ingest/ai-calls", "Bearer test-service-token") == 408
     # An unknown credential is refused before any body is read.
     assert await _post_stalled(app, "/graphql", "Bearer nope") == 401
+
+
+async def test_headers_over_16_kib_are_refused_before_any_route(client: httpx.AsyncClient) -> None:
+    huge = {"X-Padding": "x" * (17 * 1024)}
+    response = await client.get("/healthz", headers=huge)
+    assert response.status_code == 431
+    assert response.json()["error"]["code"] == "BAD_USER_INPUT"
+    assert (await client.get("/healthz", headers={"X-Padding": "x" * 1024})).status_code == 200
