@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,11 @@ def frontend_query(name: str) -> str:
     if not path.exists():
         pytest.skip(f"the frontend's queries are not beside the repository ({path} is missing)")
     return path.read_text()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (for the servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

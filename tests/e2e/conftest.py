@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support import free_port
 
 SERVICE_TOKEN = "e2e-service-token"
 JWT_SECRET = "e2e-jwt-secret-0123456789abcdef0123456789"
@@ -35,26 +37,20 @@ class Server:
         return result.stdout.strip()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    path: Path = tmp_path_factory.mktemp("e2e") / "gateway.db"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
-        "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
-        "GATEWAY_JWT_SECRET": JWT_SECRET,
-        "GATEWAY_LOG_LEVEL": "warning",
-    }
+@contextmanager
+def serving(env: dict[str, str], port: int, *, workers: int) -> Iterator[Server]:
+    """``usage-gateway serve`` on ``port`` until the block ends (ready when ``/readyz`` is)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -73,3 +69,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    path: Path = tmp_path_factory.mktemp("e2e") / "gateway.db"
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
+        "GATEWAY_JWT_SECRET": JWT_SECRET,
+        "GATEWAY_LOG_LEVEL": "warning",
+    }
+    with serving(env, free_port(), workers=2) as server:
+        yield server

@@ -25,6 +25,7 @@ import pytest
 
 from gateway.migrate import migrate
 from gateway.storage.db import Database
+from tests.support import free_port
 
 START_TIMEOUT_S = 30
 
@@ -33,13 +34,6 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
     """Run a coroutine on a loop of its own (fixtures may sit inside a running loop)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, coro).result()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_for_port(port: int, *, up: bool, timeout: float = START_TIMEOUT_S) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import JWT_SECRET, SERVICE_TOKEN, Server, _free_port
+from tests.e2e.conftest import JWT_SECRET, SERVICE_TOKEN, Server, serving
+from tests.support import free_port
 
 # A twentieth of the demo's volume: a few hundred AI calls a month per organization, enough for
 # several activity pages, loaded in a couple of seconds.
@@ -38,7 +37,7 @@ asyncio.run(main())
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     path: Path = tmp_path_factory.mktemp("dashboard") / "gateway.db"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
@@ -52,23 +51,5 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         subprocess.run(
             [sys.executable, *args], env=env, check=True, capture_output=True, timeout=300
         )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the server did not start")
-            time.sleep(0.2)
-        yield Server(base_url=base_url, env=env)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(env, port, workers=1) as server:
+        yield server
