@@ -51,12 +51,6 @@ class Names:
     def consumer(self, kind: Kind) -> str:
         return f"{self.durable}-{kind.value}"
 
-    def kind_of(self, subject: str) -> Kind | None:
-        for kind in Kind:
-            if subject == self.subject(kind):
-                return kind
-        return None
-
 
 def redacted(url: str) -> str:
     """A NATS URL without its user and password, for logs and messages."""

@@ -34,6 +34,7 @@ from gateway.core.errors import NotFound
 from gateway.core.memo import RequestMemo
 from gateway.core.periods import Period
 from gateway.orgs import queries as org_queries
+from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
 
 T = TypeVar("T")
@@ -79,13 +80,14 @@ class ConsumptionPage:
         self,
         db: Database,
         *,
-        org_id: str,
+        org: OrgRecord,
         span: Period,
         clock: Clock,
         memo: RequestMemo | None = None,
     ) -> None:
         self.db = db
-        self.org_id = org_id
+        self.org = org
+        self.org_id = org.id
         self.span = span
         self.clock = clock
         self.memo = memo or RequestMemo()
@@ -210,17 +212,14 @@ class ConsumptionPage:
         today = local_day(now, zone)
         target = self.span.last_day
         async with self.db.read() as conn:
-            org = await org_queries.get_org(conn, org_id=self.org_id)
             plans = await org_queries.plan_history(conn, org_id=self.org_id)
             purchases = await consumption_queries.purchases(conn, org_id=self.org_id)
             daily = await consumption_queries.credits_per_day(
                 conn, org_id=self.org_id, end=max(target, today) + _READ_AHEAD
             )
-        if org is None:
-            raise NotFound("organization", self.org_id, "orgId")
         chain = rules.billing_periods(
             plans=plans,
-            active_since=org.active_since,
+            active_since=self.org.active_since,
             until=target,
             daily_credits=daily,
             # Only what has been bought by now counts, even later the same day.

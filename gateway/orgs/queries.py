@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.orgs.records import OrgRecord, PlanRecord
 from gateway.storage.db import upsert_replace
 from gateway.storage.records import record
-from gateway.storage.tables import organizations, plan_versions, role_permissions
+from gateway.storage.tables import organizations, plan_versions
 
 # Built once: every request reads its organization.
 _GET_ORG = select(organizations).where(organizations.c.id == bindparam("org_id"))
@@ -83,11 +83,6 @@ async def put_plan_version(
         },
         key=["org_id", "effective_from"],
     )
-
-
-async def permissions_of_role(conn: AsyncConnection, *, role: str) -> frozenset[str]:
-    stmt = select(role_permissions.c.permission).where(role_permissions.c.role == role)
-    return frozenset((await conn.execute(stmt)).scalars())
 
 
 async def orgs_by_ids(conn: AsyncConnection, *, ids: Sequence[str]) -> list[OrgRecord]:

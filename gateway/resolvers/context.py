@@ -11,7 +11,9 @@ from gateway.clock import Clock
 from gateway.core.cursors import CursorCodec
 from gateway.core.memo import RequestMemo
 from gateway.loaders import Loaders
+from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
+from gateway.orgs.records import OrgRecord
 from gateway.resolvers.charge import Charge
 
 if TYPE_CHECKING:
@@ -28,6 +30,13 @@ class Context:
     cursors: CursorCodec
     charge: Charge
     memo: RequestMemo = field(default_factory=RequestMemo)
+
+    async def organization(self) -> OrgRecord | None:
+        """The caller's organization, read once per request whoever asks first."""
+        org_id = self.caller.org_id
+        return await self.memo.get(
+            ("organization", org_id), lambda: org_service.organization(self.db, org_id)
+        )
 
 
 Info = StrawberryInfo[Context, None]

@@ -128,7 +128,10 @@ class Organization(Node):
 
 
 async def load_organization(info: Info, org_id: str) -> Organization | None:
-    org = await org_service.organization(info.context.db, org_id)
+    """The caller's own organization (any other is not the caller's to see)."""
+    if org_id != info.context.caller.org_id:
+        return None
+    org = await info.context.organization()
     return Organization.from_record(org) if org is not None else None
 
 

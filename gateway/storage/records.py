@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any, Protocol, TypeVar
 
@@ -35,7 +35,12 @@ def record(cls: type[T], row: _Row) -> T:
     return cls(*[row[n] for n in _positions(cls, tuple(row._fields))])
 
 
-def records(cls: type[T], result: Iterable[Any], columns: Iterable[str]) -> list[T]:
-    """Every row of a result as ``cls``; ``columns`` are the result's keys, looked up once."""
+def recorder(cls: type[T], columns: Iterable[str]) -> Callable[[Any], T]:
+    """Rows of a result with these ``columns`` to ``cls``, the positions looked up once."""
     positions = _positions(cls, tuple(columns))
-    return [cls(*[row[n] for n in positions]) for row in result]
+    return lambda row: cls(*[row[n] for n in positions])
+
+
+def records(cls: type[T], result: Iterable[Any], columns: Iterable[str]) -> list[T]:
+    """Every row of a result as ``cls``; ``columns`` are the result's keys."""
+    return list(map(recorder(cls, columns), result))

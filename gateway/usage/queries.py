@@ -11,7 +11,7 @@ from sqlalchemy import Select, Table, and_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs.records import MemberRecord
-from gateway.storage.records import record, records
+from gateway.storage.records import record, recorder, records
 from gateway.storage.spans import rollup_sums, span_params
 from gateway.storage.tables import (
     ai_calls,
@@ -106,7 +106,7 @@ async def totals_by_member(
     out: list[tuple[Totals, MemberRecord | None]] = []
     params = span_params(org_id=org_id, first=first, end=end)
     result = await conn.execute(joined, params)
-    columns = tuple(result.keys())
+    to_member = recorder(MemberRecord, result.keys())
     for row in result.all():
         if not row.calls:
             continue
@@ -117,8 +117,7 @@ async def totals_by_member(
             cost_micros=int(row.cost_micros),
             tokens=int(row.tokens),
         )
-        member = records(MemberRecord, [row], columns)[0] if row.id is not None else None
-        out.append((totals, member))
+        out.append((totals, to_member(row) if row.id is not None else None))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.types import Message, Receive
+from starlette.types import Receive
 
 MIB = 1024 * 1024
 # A client that stops sending for this long holds a connection for nothing: the body is refused.
@@ -51,17 +51,3 @@ async def read_body(
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def replay(body: bytes) -> Receive:
-    """A ``receive`` that hands over an already read body once."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive

@@ -10,7 +10,7 @@ import strawberry
 
 from gateway.consumption import ledger
 from gateway.consumption.openings import OpeningPage, Position
-from gateway.consumption.service import ConsumptionPage, Ledger
+from gateway.consumption.service import ConsumptionPage
 from gateway.core.errors import DomainError
 from gateway.core.money import credits_from_int
 from gateway.core.periods import Period
@@ -30,7 +30,7 @@ from gateway.resolvers.consumption.types import (
 )
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import Granularity, PeriodPreset
-from gateway.resolvers.errors import from_domain
+from gateway.resolvers.errors import NotFound, from_domain
 from gateway.resolvers.pagination import check_first, decode_after, page_info
 from gateway.resolvers.period import (
     AFTER_ARG,
@@ -76,17 +76,11 @@ class ConsumptionPeriod(PeriodFields):
 
     @strawberry.field(description="Balance at the end of the period, or now for the current one.")
     async def remaining_balance(self) -> Decimal:
-        return credits_from_int((await self._ledger()).period.remaining)
+        return credits_from_int((await self.page.ledger()).period.remaining)
 
     @strawberry.field(description="Credits available in the period.")
     async def allocation(self) -> CreditAllocation:
-        return CreditAllocation.of((await self._ledger()).period)
-
-    async def _ledger(self) -> Ledger:
-        try:
-            return await self.page.ledger()
-        except DomainError as exc:
-            raise from_domain(exc) from None
+        return CreditAllocation.of((await self.page.ledger()).period)
 
     @strawberry.field(description="Interviews and credits by status.")
     async def by_status(self) -> list[StatusCount]:
@@ -137,24 +131,22 @@ class ConsumptionPeriod(PeriodFields):
         description="Projected use to the end of the period at the last 14 days' daily rate."
     )
     async def forecast(self) -> CreditForecast:
-        try:
-            return CreditForecast.of(await self.page.forecast())
-        except DomainError as exc:
-            raise from_domain(exc) from None
+        return CreditForecast.of(await self.page.forecast())
 
 
-def consumption_page(info: Info, span: Period) -> ConsumptionPage:
+async def consumption_page(info: Info, span: Period) -> ConsumptionPage:
     context = info.context
-    return ConsumptionPage(
-        context.db, org_id=context.caller.org_id, span=span, clock=context.clock, memo=context.memo
-    )
+    org = await context.organization()
+    if org is None:
+        raise NotFound("the organization of this credential no longer exists")
+    return ConsumptionPage(context.db, org=org, span=span, clock=context.clock, memo=context.memo)
 
 
 async def consumption_period(
     info: Info, period: PeriodInput, *, org_id: str, time_zone: str
 ) -> ConsumptionPeriod:
     span = await period_for(info, period, org_id=org_id, time_zone=time_zone)
-    return ConsumptionPeriod(span=span, page=consumption_page(info, span))
+    return ConsumptionPeriod(span=span, page=await consumption_page(info, span))
 
 
 async def openings_connection(
@@ -170,7 +162,7 @@ async def openings_connection(
     )
     scope = [org_id, "openings", span.first_day.isoformat()]
     position = decode_after(info.context.cursors, after, scope, _position)
-    result = await consumption_page(info, span).openings(
+    result = await (await consumption_page(info, span)).openings(
         limit=limit, after=position, prime=info.context.loaders.openings.prime_record
     )
     edges = [

@@ -18,7 +18,6 @@ from gateway.consumption.service import (
     YearComparison,
 )
 from gateway.core.money import credits_from_int
-from gateway.orgs import service as org_service
 from gateway.orgs.enums import Permission
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import InterviewStatus, PeriodPreset
@@ -86,14 +85,12 @@ class Opening(Node):
     ) -> OpeningUsage | None:
         context = info.context
         org_id = context.caller.org_id
-        org = await context.memo.get(
-            ("org", org_id), lambda: org_service.organization(context.db, org_id)
-        )
+        org = await context.organization()
         if org is None:
             raise NotFound("the organization of this credential no longer exists")
         span = await period_for(info, period, org_id=org_id, time_zone=org.time_zone)
         page = ConsumptionPage(
-            context.db, org_id=org_id, span=span, clock=context.clock, memo=context.memo
+            context.db, org=org, span=span, clock=context.clock, memo=context.memo
         )
         figures = await page.opening_figures()
         record = await context.loaders.openings.load(self.opening_id)

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from gateway.core.money import credits_from_int, usd_from_int
-from gateway.orgs import service as org_service
 from gateway.orgs.enums import Permission
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import Granularity, TrendBasis
@@ -199,7 +198,7 @@ async def load_usage_call(info: Info, event_id: str) -> UsageCall | None:
         return None
     db = info.context.db
     call = await usage_service.call_by_id(db, caller.org_id, event_id)
-    org = await org_service.organization(db, caller.org_id)
+    org = await info.context.organization()
     if call is None or org is None:
         return None
     return (await UsageCall.build(info, [call], ZoneInfo(org.time_zone)))[0]
