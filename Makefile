@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck architecture format schema bench bench-quick demo clean
+.PHONY: run test js lint typecheck architecture format schema bench bench-quick demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,20 @@ run: $(STAMP)
 	# People at a terminal read console lines; servers keep the JSON default.
 	GATEWAY_LOG_FORMAT=$${GATEWAY_LOG_FORMAT:-console} $(BIN)/usage-gateway serve
 
-test: $(STAMP) lint typecheck architecture
+# The npm package of the conformance tests (graphql-http, graphql-schema-linter, Apollo Client);
+# node_modules is rebuilt from the committed lock file whenever it changes.
+JS_STAMP := tests/js/node_modules/.installed
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/js --no-audit --no-fund && touch $(JS_STAMP); \
+	else \
+		echo "npm not found: the JavaScript conformance tests will be skipped"; \
+	fi
+
+js: $(JS_STAMP)
+
+test: $(STAMP) $(JS_STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
