@@ -12,7 +12,9 @@ from gateway.resolvers.node import Node, encode_global_id
 @strawberry.type(description="An AI model of the catalog.")
 class AiModel(Node):
     provider: AiProvider = strawberry.field(description="The model's provider.")
-    tier: str = strawberry.field(description="The model family within its provider, e.g. Haiku, Sonnet, Opus, GPT-4o mini.")
+    tier: str = strawberry.field(
+        description="The model family within its provider, e.g. Haiku, Sonnet, Opus, GPT-4o mini."
+    )
     label: str = strawberry.field(description="Provider name and tier, e.g. 'Anthropic Sonnet'.")
 
     @classmethod

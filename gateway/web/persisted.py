@@ -7,6 +7,8 @@ registered. Registered documents live in this process (bounded) and, with Redis,
 Redis so every replica knows them; a Redis that is away only means more misses.
 
 With ``trusted_only``, member tokens run only the trusted documents; API keys keep full GraphQL.
+A client's rewrite of a trusted document (its cache's ``__typename`` fields, its printer's
+layout) is trusted too: its hash is remembered, so the client's hash-only requests find it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from gateway.core.errors import ErrorCode
 from gateway.orgs.credentials import Caller, CredentialKind
+from gateway.resolvers.documents import canonical
 from gateway.web.graphql_request import GraphQLParams, Refusal
 from gateway.web.ratelimit import REDIS_FAULTS
 
@@ -26,6 +29,8 @@ log = logging.getLogger("gateway.persisted")
 
 REDIS_PREFIX = "gateway:apq:"
 REDIS_TTL_S = 24 * 3600
+# Hashes of clients' rewrites of the trusted documents: a few per client library and version.
+MAX_REWRITES = 256
 
 
 def sha256(text: str) -> str:
@@ -44,6 +49,8 @@ class PersistedQueries:
     ) -> None:
         self.trusted = trusted
         self.trusted_only = trusted_only
+        self._trusted_forms = {canonical(query) for query in trusted.values()} - {None}
+        self._rewrites: OrderedDict[str, str] = OrderedDict()
         self.max_bytes = max_bytes
         self._bytes = 0
         self._memory: OrderedDict[str, str] = OrderedDict()
@@ -106,7 +113,7 @@ class PersistedQueries:
         if persisted is not None:
             digest = _digest(persisted)
             if query is None:
-                found = self.trusted.get(digest) if restricted else await self.get(digest)
+                found = self._trusted(digest) if restricted else await self.get(digest)
                 if found is None:
                     raise Refusal(
                         "PersistedQueryNotFound",
@@ -120,13 +127,27 @@ class PersistedQueries:
                 await self.put(digest, query)
         if query is None:
             raise Refusal("no GraphQL query found in the request")
-        if restricted and sha256(query) not in self.trusted:
+        if restricted and not self._trusts(query):
             raise Refusal(
                 "this credential may only run the registered documents",
                 ErrorCode.FORBIDDEN,
                 request_error=True,
             )
         return query
+
+    def _trusted(self, digest: str) -> str | None:
+        return self.trusted.get(digest) or self._rewrites.get(digest)
+
+    def _trusts(self, query: str) -> bool:
+        digest = sha256(query)
+        if self._trusted(digest) is not None:
+            return True
+        if canonical(query) not in self._trusted_forms:
+            return False
+        self._rewrites[digest] = query
+        if len(self._rewrites) > MAX_REWRITES:
+            self._rewrites.popitem(last=False)
+        return True
 
 
 def _digest(persisted: Any) -> str:

@@ -37,7 +37,9 @@ class CreditAllocation:
         description="Left over from the previous period under the plan's rollover rule."
     )
     purchased: Decimal = strawberry.field(description="Credits bought during the period.")
-    total: Decimal = strawberry.field(description="The whole allocation: included + rolledOver + purchased.")
+    total: Decimal = strawberry.field(
+        description="The whole allocation: included + rolledOver + purchased."
+    )
 
     @classmethod
     def of(cls, period: ledger.BillingPeriod) -> CreditAllocation:
