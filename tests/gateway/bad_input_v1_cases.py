@@ -84,7 +84,7 @@ V1_CASES: list[Case] = [
     ingest(
         "ingest in the future",
         V1_CALLS,
-        [call(occurredAt="2027-01-01T00:00:00Z")],
+        [call(occurredAt="2999-06-01T00:00:00Z")],
         422,
         BAD,
         "occurredAt",
