@@ -121,3 +121,14 @@ def test_every_v1_answer_is_documented(
         case.call_and_validate(
             base_url=fuzzed_server.base_url, headers=headers, checks=CHECKS, timeout=30
         )
+
+
+def test_unknown_routes_and_methods_answer_the_error_body(fuzzed_server: Server) -> None:
+    with httpx.Client(base_url=fuzzed_server.base_url) as client:
+        other = client.patch("/v1/orgs/fuzz/members/m1")
+        assert other.status_code == 405
+        assert other.headers["Allow"] == "DELETE, PUT"
+        assert other.json()["error"]["code"] == "BAD_USER_INPUT"
+        unknown = client.post("/v1/nothing/here", json={})
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "NOT_FOUND"
