@@ -225,4 +225,14 @@ V1_CASES: list[Case] = [
         "service",
         mentions="effectiveFrom",
     ),
+    Case(
+        "model label over its column",
+        "PUT",
+        "/v1/models/m-x",
+        422,
+        BAD,
+        {"json": {"provider": "OPENAI", "tier": "t", "label": "L" * 121}},
+        "service",
+        mentions="label",
+    ),
 ]
