@@ -1,4 +1,5 @@
-"""Schemathesis fuzzes every ``/v1`` route of a real server from ``GET /v1/openapi.json``.
+"""Schemathesis fuzzes every ``/v1`` route of a real server (on PostgreSQL) from
+``GET /v1/openapi.json``.
 
 Requests are generated from the document, valid and invalid (positive and negative modes), with
 the credential each operation declares: the service token for writes, a member token or an API
@@ -26,7 +27,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from gateway.storage.db import Database
 from gateway.web.v1.openapi import document
+from tests.conftest import _empty_pg, _run
 from tests.e2e.conftest import JWT_SECRET, SERVICE_TOKEN, Server, serving
 from tests.support import free_port
 
@@ -67,12 +70,30 @@ def _seed(server: Server) -> dict[str, str]:
     }
 
 
+async def _empty(url: str) -> None:
+    db = Database.from_url(url)
+    try:
+        await _empty_pg(db)
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture(scope="module")
-def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    path: Path = tmp_path_factory.mktemp("fuzz") / "gateway.db"
+def fuzzed_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    # PostgreSQL, the production engine: stricter than SQLite (a string over its column is
+    # refused there, kept by SQLite). SQLite when no PostgreSQL server is reachable.
+    try:
+        url = request.getfixturevalue("pg_database")
+    except pytest.skip.Exception:
+        path: Path = tmp_path_factory.mktemp("fuzz") / "gateway.db"
+        url = f"sqlite+aiosqlite:///{path}"
+    else:
+        _run(_empty(url))
     env = {
         **os.environ,
-        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{path}",
+        "GATEWAY_DATABASE_URL": url,
         "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
         "GATEWAY_JWT_SECRET": JWT_SECRET,
         "GATEWAY_LOG_LEVEL": "warning",
