@@ -18,7 +18,7 @@ from gateway.orgs.inputs import ApiKeyIn, MemberIn, OrganizationIn
 from gateway.usage.inputs import AiCallIn
 from gateway.web.responses import JSONResponse
 from gateway.web.v1 import openapi_bodies as bodies
-from gateway.web.v1.exports import MEDIA_TYPES
+from gateway.web.v1.exports import MEDIA_TYPES, PLAIN_DATE
 
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn,
@@ -39,7 +39,7 @@ ANY = (400, 401, 405, 431, 503)
 # And a route that reads a body: slow (408), too large (413), invalid (422).
 BODY = (408, 413, 422)
 ID = {"type": "string", "pattern": IDENT_PATTERN.pattern, "maxLength": 64}
-DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+DAY = {"type": "string", "format": "date", "pattern": PLAIN_DATE.pattern}
 THROTTLE = {
     "RateLimit-Policy": {
         "description": "The bucket: its size and seconds to fill",
