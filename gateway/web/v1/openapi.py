@@ -91,17 +91,21 @@ def _op(
     *,
     body: dict[str, Any] | None = None,
     ok: dict[str, Any] | None = None,
-    created: bool = False,
+    statuses: tuple[int, ...] = (200,),
     params: tuple[str, ...] = (),
     errors: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    """A service-token operation: ``ok`` answered 200 (and 201 when ``created``), or 204."""
+    """A service-token operation: ``ok`` answered with ``statuses`` (201: created), or 204."""
     if ok is None:
         answers: dict[str, Any] = {"204": {"description": "Done"}}
     else:
-        answers = {"200": {"description": "Done", "content": _json(ok)}}
-        if created:
-            answers["201"] = {"description": "Created", "content": _json(ok)}
+        answers = {
+            str(status): {
+                "description": "Created" if status == 201 else "Done",
+                "content": _json(ok),
+            }
+            for status in statuses
+        }
     operation: dict[str, Any] = {
         "summary": summary,
         "security": SERVICE,
@@ -160,7 +164,7 @@ def document() -> dict[str, Any]:
                 "Create or update an organization",
                 body=_ref(OrganizationIn),
                 ok=bodies.ORGANIZATION,
-                created=True,
+                statuses=(200, 201),
                 params=org,
             )
         },
@@ -169,7 +173,7 @@ def document() -> dict[str, Any]:
                 "Upsert a member",
                 body=_ref(MemberIn),
                 ok=bodies.MEMBER,
-                created=True,
+                statuses=(200, 201),
                 params=member,
                 errors=(404,),
             ),
@@ -180,7 +184,7 @@ def document() -> dict[str, Any]:
                 "Upsert a job opening",
                 body=_ref(OpeningIn),
                 ok=bodies.OPENING,
-                created=True,
+                statuses=(200, 201),
                 params=(*org, "openingId"),
                 errors=(404,),
             )
@@ -191,25 +195,20 @@ def document() -> dict[str, Any]:
                 "or a date meaning that day's start in UTC)",
                 body=_ref(ModelIn),
                 ok=bodies.MODEL,
-                created=True,
+                statuses=(200, 201),
                 params=("modelId",),
                 errors=(409,),
             )
         },
         "/v1/orgs/{orgId}/api-keys": {
-            "post": {
-                **_op(
-                    "Create a partner API key (shown once)",
-                    body=_ref(ApiKeyIn),
-                    ok=bodies.API_KEY,
-                    params=org,
-                    errors=(404,),
-                ),
-                "responses": {
-                    "201": {"description": "Created", "content": _json(bodies.API_KEY)},
-                    **_errors(*ANY, *BODY, 404),
-                },
-            }
+            "post": _op(
+                "Create a partner API key (shown once)",
+                body=_ref(ApiKeyIn),
+                ok=bodies.API_KEY,
+                statuses=(201,),
+                params=org,
+                errors=(404,),
+            )
         },
         "/v1/orgs/{orgId}/api-keys/{keyId}": {
             "delete": _op("Revoke an API key", params=(*org, "keyId"), errors=(404,))
@@ -235,7 +234,7 @@ def document() -> dict[str, Any]:
                 "Record a credit purchase (idempotent by purchaseId)",
                 body=_ref(CreditPurchaseIn),
                 ok=bodies.INGEST_RESULT,
-                created=True,
+                statuses=(200, 201),
                 params=org,
                 errors=(404, 409),
             )
