@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from gateway.core.validation import Body, SupportedDateTime, Text, Usd
+from gateway.core.validation import Body, SupportedDateTime, Usd
 from gateway.orgs.enums import AiProvider
 
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -39,5 +39,9 @@ class PriceIn(Body):
 class ModelIn(Body):
     provider: AiProvider
     tier: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-    label: Text | None = None
+    # The column holds 120 characters (PostgreSQL refuses more; SQLite would keep them).
+    label: (
+        Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+        | None
+    ) = None
     prices: list[PriceIn] = Field(default_factory=list, max_length=100)

@@ -20,6 +20,8 @@ V1_CASES: list[Case] = [
     # Exports.
     export("export without from", "to=2026-01-01&format=csv", 400, BAD, "from"),
     export("export impossible date", "from=2026-13-01&to=2026-12-01&format=csv", 400, BAD, "from"),
+    export("export basic-format date", "from=20260101&to=2026-01-02&format=csv", 400, BAD, "from"),
+    export("export week date", "from=2026-01-01&to=2026-W01-5&format=csv", 400, BAD, "to"),
     export("export before 1900", "from=1899-12-01&to=1900-01-01&format=csv", 400, BAD, "from"),
     export("export after 2999", "from=2999-12-01&to=3000-01-01&format=csv", 400, BAD, "to"),
     export("export unknown format", "from=2026-01-01&to=2026-01-02&format=pdf", 400, BAD, "format"),
@@ -84,7 +86,7 @@ V1_CASES: list[Case] = [
     ingest(
         "ingest in the future",
         V1_CALLS,
-        [call(occurredAt="2027-01-01T00:00:00Z")],
+        [call(occurredAt="2999-06-01T00:00:00Z")],
         422,
         BAD,
         "occurredAt",
@@ -224,5 +226,15 @@ V1_CASES: list[Case] = [
         },
         "service",
         mentions="effectiveFrom",
+    ),
+    Case(
+        "model label over its column",
+        "PUT",
+        "/v1/models/m-x",
+        422,
+        BAD,
+        {"json": {"provider": "OPENAI", "tier": "t", "label": "L" * 121}},
+        "service",
+        mentions="label",
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,7 @@ from gateway.web.spreadsheets import csv_stream, xlsx_stream
 from gateway.web.v1.common import app_state, require_reader
 
 ROWS_PER_POINT = 100
+PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -48,6 +50,9 @@ def _date_param(request: Request, name: str) -> date:
     if not raw:
         raise _bad(name, "is required (YYYY-MM-DD)")
     try:
+        # fromisoformat also takes 20260101 and 2026-W01-1; the document promises YYYY-MM-DD.
+        if not PLAIN_DATE.match(raw):
+            raise ValueError(raw)
         day = date.fromisoformat(raw)
     except ValueError:
         raise _bad(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None

@@ -13,9 +13,12 @@ from starlette.responses import Response
 
 from gateway.catalog.inputs import ModelIn
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn, OpeningIn
+from gateway.core.validation import IDENT_PATTERN
 from gateway.orgs.inputs import ApiKeyIn, MemberIn, OrganizationIn
 from gateway.usage.inputs import AiCallIn
 from gateway.web.responses import JSONResponse
+from gateway.web.v1 import openapi_bodies as bodies
+from gateway.web.v1.exports import MEDIA_TYPES, PLAIN_DATE
 
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn,
@@ -30,10 +33,23 @@ MODELS: tuple[type[BaseModel], ...] = (
 SERVICE: list[dict[str, list[str]]] = [{"serviceToken": []}]
 READER: list[dict[str, list[str]]] = [{"memberToken": []}, {"apiKey": []}]
 ERROR = {"$ref": "#/components/schemas/Error"}
-INGEST_RESULT = {
-    "type": "object",
-    "properties": {"accepted": {"type": "integer"}, "duplicates": {"type": "integer"}},
-    "required": ["accepted", "duplicates"],
+# What any /v1 route may answer: a malformed path id, query or JSON (400), the credential (401),
+# another method on the path (405), oversized headers (431), a dependency away (503).
+ANY = (400, 401, 405, 431, 503)
+# And a route that reads a body: slow (408), too large (413), invalid (422).
+BODY = (408, 413, 422)
+ID = {"type": "string", "pattern": IDENT_PATTERN.pattern, "maxLength": 64}
+DAY = {"type": "string", "format": "date", "pattern": PLAIN_DATE.pattern}
+THROTTLE = {
+    "RateLimit-Policy": {
+        "description": "The bucket: its size and seconds to fill",
+        "schema": bodies.STRING,
+    },
+    "RateLimit": {
+        "description": "Points left; seconds until the bucket is full",
+        "schema": bodies.STRING,
+    },
+    "X-Export-Cost": {"description": "Points this export costs", "schema": bodies.STRING},
 }
 
 
@@ -51,24 +67,23 @@ def _batch(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
-    reasons = {
-        400: "Malformed request (BAD_USER_INPUT)",
-        401: "Missing or refused credential (UNAUTHENTICATED)",
-        403: "The credential lacks the permission (FORBIDDEN)",
-        404: "Unknown organization or object (NOT_FOUND)",
-        409: "Contradicts what is recorded (CONFLICT)",
-        413: "Body too large (PAYLOAD_TOO_LARGE)",
-        422: "Invalid body: each problem names its field (and index) (BAD_USER_INPUT)",
-        503: "A dependency is away; retry after Retry-After (SERVICE_UNAVAILABLE)",
-    }
-    return {
-        str(status): {
-            "description": reasons[status],
-            "content": {"application/json": {"schema": ERROR}},
+    answers: dict[str, Any] = {}
+    for status in sorted(set(statuses)):
+        answer: dict[str, Any] = {
+            "description": bodies.REASONS[status],
+            "content": _json(ERROR),
         }
-        for status in statuses
-    }
+        if status in (429, 503):
+            answer["headers"] = dict(bodies.RETRY_AFTER)
+        if status == 429:
+            answer["headers"] |= THROTTLE
+        answers[str(status)] = answer
+    return answers
 
 
 def _op(
@@ -76,59 +91,58 @@ def _op(
     *,
     body: dict[str, Any] | None = None,
     ok: dict[str, Any] | None = None,
-    security: list[dict[str, list[str]]] = SERVICE,
+    statuses: tuple[int, ...] = (200,),
     params: tuple[str, ...] = (),
-    errors: tuple[int, ...] = (401, 422, 503),
+    errors: tuple[int, ...] = (),
 ) -> dict[str, Any]:
+    """A service-token operation: ``ok`` answered with ``statuses`` (201: created), or 204."""
+    if ok is None:
+        answers: dict[str, Any] = {"204": {"description": "Done"}}
+    else:
+        answers = {
+            str(status): {
+                "description": "Created" if status == 201 else "Done",
+                "content": _json(ok),
+            }
+            for status in statuses
+        }
     operation: dict[str, Any] = {
         "summary": summary,
-        "security": security,
+        "security": SERVICE,
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in params
+            {"name": name, "in": "path", "required": True, "schema": ID} for name in params
         ],
-        "responses": {
-            "200": {
-                "description": "Done",
-                "content": {"application/json": {"schema": ok or {"type": "object"}}},
-            },
-            **_errors(*errors),
-        },
+        "responses": {**answers, **_errors(*ANY, *(BODY if body else ()), *errors)},
     }
     if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
+        operation["requestBody"] = {"required": True, "content": _json(body)}
     return operation
 
 
 def _export(summary: str, permission: str) -> dict[str, Any]:
-    day = {"type": "string", "format": "date", "minimum": "1900-01-01", "maximum": "2999-12-31"}
     return {
         "summary": f"{summary} (needs {permission}; at most 400 days; dates 1900-2999)",
         "security": READER,
         "parameters": [
-            {"name": "from", "in": "query", "required": True, "schema": day},
-            {"name": "to", "in": "query", "required": True, "schema": day},
+            {"name": "from", "in": "query", "required": True, "schema": DAY},
+            {"name": "to", "in": "query", "required": True, "schema": DAY},
             {
                 "name": "format",
                 "in": "query",
                 "required": True,
-                "schema": {"type": "string", "enum": ["csv", "xlsx"]},
+                "schema": {"type": "string", "enum": list(MEDIA_TYPES)},
             },
         ],
         "responses": {
             "200": {
                 "description": "The file, streamed (a failure mid-stream aborts the connection)",
+                "headers": THROTTLE,
                 "content": {
                     "text/csv": {"schema": {"type": "string"}},
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                        "schema": {"type": "string", "format": "binary"}
-                    },
+                    MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
                 },
             },
-            **_errors(400, 401, 403, 503),
+            **_errors(*ANY, 403, 404, 429),
         },
     }
 
@@ -141,82 +155,88 @@ def document() -> dict[str, Any]:
         ref_template="#/components/schemas/{model}",
     )
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["Error"] = {
-        "type": "object",
-        "properties": {
-            "error": {
-                "type": "object",
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "errors": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "index": {"type": ["integer", "null"]},
-                                "field": {"type": ["string", "null"]},
-                                "message": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-                "required": ["code", "message"],
-            }
-        },
-    }
+    schemas["Error"] = bodies.ERROR
     org = ("orgId",)
+    member = (*org, "memberId")
     paths: dict[str, Any] = {
         "/v1/orgs/{orgId}": {
-            "put": _op("Create or update an organization", body=_ref(OrganizationIn), params=org)
+            "put": _op(
+                "Create or update an organization",
+                body=_ref(OrganizationIn),
+                ok=bodies.ORGANIZATION,
+                statuses=(200, 201),
+                params=org,
+            )
         },
         "/v1/orgs/{orgId}/members/{memberId}": {
-            "put": _op("Upsert a member", body=_ref(MemberIn), params=(*org, "memberId")),
-            "delete": _op(
-                "Flag a member removed", params=(*org, "memberId"), errors=(401, 404, 503)
+            "put": _op(
+                "Upsert a member",
+                body=_ref(MemberIn),
+                ok=bodies.MEMBER,
+                statuses=(200, 201),
+                params=member,
+                errors=(404,),
             ),
+            "delete": _op("Flag a member removed", params=member, errors=(404,)),
         },
         "/v1/orgs/{orgId}/openings/{openingId}": {
-            "put": _op("Upsert a job opening", body=_ref(OpeningIn), params=(*org, "openingId"))
+            "put": _op(
+                "Upsert a job opening",
+                body=_ref(OpeningIn),
+                ok=bodies.OPENING,
+                statuses=(200, 201),
+                params=(*org, "openingId"),
+                errors=(404,),
+            )
         },
         "/v1/models/{modelId}": {
             "put": _op(
                 "Add or update a catalog model and append prices (effectiveFrom: a date-time, "
                 "or a date meaning that day's start in UTC)",
                 body=_ref(ModelIn),
+                ok=bodies.MODEL,
+                statuses=(200, 201),
                 params=("modelId",),
-                errors=(401, 409, 422, 503),
+                errors=(409,),
             )
         },
         "/v1/orgs/{orgId}/api-keys": {
-            "post": _op("Create a partner API key (shown once)", body=_ref(ApiKeyIn), params=org)
+            "post": _op(
+                "Create a partner API key (shown once)",
+                body=_ref(ApiKeyIn),
+                ok=bodies.API_KEY,
+                statuses=(201,),
+                params=org,
+                errors=(404,),
+            )
         },
         "/v1/orgs/{orgId}/api-keys/{keyId}": {
-            "delete": _op("Revoke an API key", params=(*org, "keyId"), errors=(401, 404, 503))
+            "delete": _op("Revoke an API key", params=(*org, "keyId"), errors=(404,))
         },
         "/v1/ingest/ai-calls": {
             "post": _op(
                 "Ingest a batch of AI calls (all or nothing; idempotent by eventId)",
                 body=_batch(AiCallIn),
-                ok=INGEST_RESULT,
-                errors=(400, 401, 409, 413, 422, 503),
+                ok=bodies.INGEST_RESULT,
+                errors=(409,),
             )
         },
         "/v1/ingest/interview-events": {
             "post": _op(
                 "Ingest a batch of interview events (all or nothing; idempotent by eventId)",
                 body=_batch(InterviewEventIn),
-                ok=INGEST_RESULT,
-                errors=(400, 401, 409, 413, 422, 503),
+                ok=bodies.INGEST_RESULT,
+                errors=(409,),
             )
         },
         "/v1/orgs/{orgId}/credit-purchases": {
             "post": _op(
                 "Record a credit purchase (idempotent by purchaseId)",
                 body=_ref(CreditPurchaseIn),
-                ok=INGEST_RESULT,
+                ok=bodies.INGEST_RESULT,
+                statuses=(200, 201),
                 params=org,
-                errors=(400, 401, 404, 409, 422, 503),
+                errors=(404, 409),
             )
         },
         "/v1/exports/ai-usage": {"get": _export("The AI-usage export", "credits:view")},
