@@ -13,26 +13,24 @@ clock alone (``settles_at``).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
 from graphql import (
-    DocumentNode,
     EnumValueNode,
     FieldNode,
-    GraphQLError,
     OperationDefinitionNode,
     OperationType,
-    parse,
     visit,
 )
 from graphql.language import Visitor
 
 from gateway.orgs.credentials import Caller
+from gateway.resolvers.schema import DOCUMENTS
 
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})
@@ -45,7 +43,7 @@ VIEWER_FIELD = "viewer"
 class DocumentTraits:
     """What the key needs to know of a document, worked out once per document."""
 
-    document: DocumentNode | None
+    digest: str
     # Queries only, and nothing that reads the exact instant.
     cacheable: bool
     # Selects `viewer`: the answer names the credential, so the key does too.
@@ -79,33 +77,40 @@ class _Scan(Visitor):
                     self.instant = True
 
 
-@lru_cache(maxsize=512)
-def traits(query: str) -> DocumentTraits:
-    """Conservative: any field anywhere in the document counts, fragments included."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return DocumentTraits(None, cacheable=False, personal=False)
+_TRAITS: OrderedDict[str, DocumentTraits] = OrderedDict()
+_TRAITS_KEPT = 256
+
+
+def traits(query: str) -> DocumentTraits | None:
+    """The traits of a document the schema has parsed and validated already (None before: a
+    document is never parsed twice for the cache, and one that failed is never looked at).
+    Conservative: any field anywhere in the document counts, fragments included."""
+    found = _TRAITS.get(query)
+    if found is not None:
+        _TRAITS.move_to_end(query)
+        return found
+    entry = DOCUMENTS.get(query)
+    if entry is None or entry.errors is None or entry.errors:
+        return None
     scan = _Scan()
-    visit(document, scan)
-    return DocumentTraits(
-        document, cacheable=not (scan.instant or scan.mutation), personal=scan.personal
+    visit(entry.document, scan)
+    found = _TRAITS[query] = DocumentTraits(
+        DOCUMENTS.key(query),
+        cacheable=not (scan.instant or scan.mutation),
+        personal=scan.personal,
     )
-
-
-@lru_cache(maxsize=512)
-def _digest(query: str) -> str:
-    return hashlib.sha256(query.encode()).hexdigest()
+    if len(_TRAITS) > _TRAITS_KEPT:
+        _TRAITS.popitem(last=False)
+    return found
 
 
 def answer_key(
     *,
     schema_tag: str,
-    query: str,
+    document: DocumentTraits,
     variables: dict[str, Any] | None,
     operation_name: str | None,
     caller: Caller,
-    personal: bool,
     now: datetime,
 ) -> str | None:
     """The hex key of this request's answer; None when it must not be cached."""
@@ -119,10 +124,10 @@ def answer_key(
     ):
         return None
     today = now.astimezone(ZoneInfo(versions.time_zone)).date()
-    who = [caller.kind.value, caller.member_id, caller.api_key_id] if personal else []
+    who = [caller.kind.value, caller.member_id, caller.api_key_id] if document.personal else []
     parts = [
         schema_tag,
-        _digest(query),
+        document.digest,
         variables or {},
         operation_name,
         caller.org_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -26,7 +27,7 @@ from gateway.core.requestinfo import note_error_codes, note_graphql
 from gateway.orgs.credentials import Caller
 from gateway.resolvers.charge import Charge
 from gateway.resolvers.limits import rate_limited
-from gateway.web.answer_key import answer_key, traits
+from gateway.web.answer_key import DocumentTraits, answer_key, traits
 from gateway.web.answer_store import AnswerStore
 from gateway.web.graphql_request import GraphQLParams
 from gateway.web.ratelimit import rate_limit_headers
@@ -37,10 +38,12 @@ CACHE_CONTROL = "private, no-cache"
 
 @dataclass(frozen=True)
 class Lookup:
-    """What ``lookup`` found: the answer to send, or the key to keep a fresh one under."""
+    """What ``lookup`` found: the answer to send, or what to key a fresh one by."""
 
     key: str | None = None
     response: Response | None = None
+    # A document the schema has not validated yet is keyed after it ran (never parsed twice).
+    later: tuple[Caller, str, GraphQLParams, datetime] | None = None
 
     @property
     def etag(self) -> str:
@@ -89,18 +92,11 @@ class ResponseCache:
     ) -> Lookup:
         if not self.enabled:
             return NOT_CACHED
+        now = self._clock()
         document = traits(query)
-        if not document.cacheable or document.document is None:
-            return NOT_CACHED
-        key = answer_key(
-            schema_tag=self._schema_tag,
-            query=query,
-            variables=params.variables,
-            operation_name=params.operation_name,
-            caller=caller,
-            personal=document.personal,
-            now=self._clock(),
-        )
+        if document is None:
+            return Lookup(later=(caller, query, params, now))
+        key = self._key(document, caller, params, now)
         if key is None:
             return NOT_CACHED
         found = await self.store.get(key)
@@ -137,6 +133,11 @@ class ResponseCache:
         response: Response,
     ) -> Response:
         """Store a fresh answer that may be served again; the response, tagged for GET."""
+        if lookup.later is not None and response.status_code == 200:
+            caller, query, params, now = lookup.later
+            document = traits(query)
+            if document is not None:
+                lookup = Lookup(self._key(document, caller, params, now))
         if (
             lookup.key is None
             or response.status_code != 200
@@ -151,6 +152,20 @@ class ResponseCache:
         await self.store.put(lookup.key, _encode(charge.requested, charge.actual, data))
         self.stored += 1
         return self._tagged(request, lookup, response)
+
+    def _key(
+        self, document: DocumentTraits, caller: Caller, params: GraphQLParams, now: datetime
+    ) -> str | None:
+        if not document.cacheable:
+            return None
+        return answer_key(
+            schema_tag=self._schema_tag,
+            document=document,
+            variables=params.variables,
+            operation_name=params.operation_name,
+            caller=caller,
+            now=now,
+        )
 
     def _tagged(self, request: Request, lookup: Lookup, response: Response) -> Response:
         if request.method != "GET":
