@@ -31,11 +31,12 @@ from graphql.language import Visitor
 
 from gateway.orgs.credentials import Caller
 from gateway.resolvers.schema import DOCUMENTS
+from gateway.usage.enums import TrendBasis
 
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})
 # `trend` reads the instant unless it compares with the whole previous month (its default).
-TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", "PREVIOUS_MONTH"
+TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", TrendBasis.PREVIOUS_MONTH.value
 VIEWER_FIELD = "viewer"
 
 
