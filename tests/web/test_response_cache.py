@@ -176,7 +176,7 @@ WRITES = [
 
 
 @settings(
-    max_examples=8,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -202,8 +202,11 @@ async def test_a_cached_answer_equals_a_fresh_one(
             await world.write(kind, *figures)
         for query, variables in DOCUMENTS:
             for token in tokens:
-                cached = await ask(client, token, query, variables)
-                assert cached == await ask(fresh, token, query, variables), (kinds, query[:40])
+                expected = await ask(fresh, token, query, variables)
+                # The first read may compute and keep the answer; the second is served kept.
+                for _ in range(2):
+                    cached = await ask(client, token, query, variables)
+                    assert cached == expected, (kinds, query[:40])
     if not world.future_dated:
         # Reads with nothing written in between were served from the cache.
         assert cache_of(app).hits > hits
