@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -247,3 +248,24 @@ async def test_redis_away_never_fails_a_request(
     # Served from this process's memory meanwhile; one warning for the episode.
     assert cache_of(app).hits == 2
     assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1
+
+
+async def test_a_purchase_dated_ahead_is_never_served_stale(
+    app: Starlette, client: httpx.AsyncClient, clock: MovableClock, acme: dict[str, str]
+) -> None:
+    """Until a purchase dated a few minutes ahead has happened, the balance is computed fresh."""
+    balance = "{ organization { consumption { remainingBalance allocation { purchased } } } }"
+    ahead = (clock.now + timedelta(minutes=5)).isoformat()
+    body = {"purchaseId": "p-ahead", "credits": "40", "occurredAt": ahead}
+    response = await client.post("/v1/orgs/acme/credit-purchases", json=body, headers=SERVICE)
+    assert response.status_code in (200, 201), response.text
+    hits = cache_of(app).hits
+    for _ in range(2):
+        before = await post(client, acme["admin"], balance)
+        assert before["data"]["organization"]["consumption"]["allocation"]["purchased"] == "0.00"
+    assert cache_of(app).hits == hits  # not kept meanwhile
+    clock.advance(minutes=6)
+    for _ in range(2):
+        after = await post(client, acme["admin"], balance)
+        assert after["data"]["organization"]["consumption"]["allocation"]["purchased"] == "40.00"
+    assert cache_of(app).hits == hits + 1  # kept again once it has happened
