@@ -170,7 +170,9 @@ class ResponseCache:
     def _tagged(self, request: Request, lookup: Lookup, response: Response) -> Response:
         if request.method != "GET":
             return response
-        headers = {"ETag": lookup.etag, "Cache-Control": CACHE_CONTROL}
+        # The tag depends on who asks: a shared browser must not answer one caller's
+        # revalidation with another's copy.
+        headers = {"ETag": lookup.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
         if _matches(request, lookup.etag):
             kept = {
                 name: value

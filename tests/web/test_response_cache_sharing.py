@@ -101,6 +101,7 @@ async def test_get_answers_carry_an_etag_and_a_match_gets_304(
     assert first.status_code == 200, first.text
     etag = first.headers["etag"]
     assert first.headers["cache-control"] == "private, no-cache"
+    assert first.headers["vary"] == "Authorization"
     again = await client.get(
         "/graphql", params={"query": USAGE_PAGE}, headers={**headers, "If-None-Match": etag}
     )
