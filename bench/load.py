@@ -52,6 +52,8 @@ async def run(args: argparse.Namespace) -> None:
         "GATEWAY_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/bench_usage_{args.calls}",
         "GATEWAY_JWT_SECRET": SECRET,
         "GATEWAY_RATE_LIMIT_POINTS": "0",
+        # Fresh answers unless --cache (then every request after the first is a hit).
+        "GATEWAY_RESPONSE_CACHE_BYTES": str(32 << 20) if args.cache else "0",
         "GATEWAY_LOG_LEVEL": "warning",
     }
     server = subprocess.Popen(
@@ -182,6 +184,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--cache", action="store_true", help="with the response cache on")
     parser.add_argument(
         "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
     )

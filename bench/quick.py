@@ -77,7 +77,8 @@ class Probe:
 
 async def run_dataset(folder: Path, scale: float) -> dict[str, Any]:
     url = f"sqlite+aiosqlite:///{folder / f'quick_{scale}.db'}"
-    settings = Settings(database_url=url, rate_limit_points=0, env="test")
+    # Fresh answers (statements are counted): the cache off.
+    settings = Settings(database_url=url, rate_limit_points=0, env="test", response_cache_bytes=0)
     db = Database.from_url(url)
     await migrate(db)
     started = time.perf_counter()

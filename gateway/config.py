@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # points a second flow back into it (default: a full bucket a minute).
     rate_limit_points: int = Field(default=50_000, ge=0)
     rate_limit_restore_per_second: float | None = Field(default=None, gt=0)
+    # The exact response cache of /graphql answers: bytes per process (0 turns it and the
+    # ETags off), and how long an answer stays in Redis when GATEWAY_REDIS_URL is set.
+    response_cache_bytes: int = Field(default=32 << 20, ge=0)
+    response_cache_ttl_s: int = Field(default=600, ge=1)
     # Member tokens may only run the registered (trusted) documents; API keys keep full GraphQL.
     trusted_documents_only: bool = False
     host: str = "127.0.0.1"

@@ -15,6 +15,7 @@ from gateway.orgs import queries as org_queries
 from gateway.orgs.inputs import OrganizationIn
 from gateway.orgs.records import OrgRecord, PlanRecord
 from gateway.storage.db import Database
+from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
 
 
@@ -73,5 +74,6 @@ async def put_organization(
             await rebuild_interview_rollups(conn, org_id=org_id, zone=zone)
         history = await org_queries.plan_history(conn, org_id=org_id)
         saved = await org_queries.get_org(conn, org_id=org_id)
+        await move_versions(conn, [org_id])
     assert saved is not None
     return SavedOrganization(saved, history, created=existing is None)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gateway.consumption.ingest import ingest_interview_events, record_purchase
+from gateway.consumption.ingest import ingest_interview_events, record_purchases
 from gateway.consumption.inputs import InterviewEventIn
 from gateway.core.errors import Conflict, DomainError, InvalidInput, Problem
 from gateway.storage.db import Database
@@ -88,10 +88,12 @@ async def _write_purchases(
     """What ``POST /v1/orgs/{orgId}/credit-purchases`` does, for a batch in one transaction."""
     outcome = Outcome()
     async with db.write() as conn:
-        for index, body in enumerate(purchases):
-            try:
-                created = await record_purchase(conn, org_id=body.org_id, purchase=body, now=now)
-            except DomainError as exc:
+        outcomes = await record_purchases(
+            conn, purchases=[(body.org_id, body) for body in purchases], now=now
+        )
+        for index, created in enumerate(outcomes):
+            if isinstance(created, DomainError):
+                exc = created
                 reason = Reason.CONFLICT if isinstance(exc, Conflict) else Reason.REJECTED
                 problems = exc.problems or [Problem(None, exc.message)]
                 if isinstance(exc, Conflict):

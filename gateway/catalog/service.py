@@ -13,6 +13,7 @@ from gateway.catalog.prices import check_new_price
 from gateway.catalog.records import ModelRecord, PriceRecord
 from gateway.core.money import usd_to_int
 from gateway.storage.db import Database
+from gateway.storage.versions import move_catalog_version
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ async def put_model(db: Database, model_id: str, body: ModelIn) -> SavedModel:
                     output_micros_per_million=figures[1],
                 )
         prices = await catalog_queries.prices_for_model(conn, model_id=model_id)
+        await move_catalog_version(conn)
     model = ModelRecord(model_id, body.provider, body.tier, label)
     return SavedModel(model, prices, created=not known)
 
@@ -57,6 +59,7 @@ async def put_model(db: Database, model_id: str, body: ModelIn) -> SavedModel:
 async def ensure_default_catalog(db: Database) -> None:
     """Add the shipped models that the catalog lacks; never overwrite one that exists."""
     async with db.write() as conn:
+        added = False
         for model in DEFAULT_CATALOG:
             created = await catalog_queries.insert_model_if_missing(
                 conn,
@@ -66,6 +69,7 @@ async def ensure_default_catalog(db: Database) -> None:
                 label=model.label,
             )
             if created:
+                added = True
                 await catalog_queries.insert_price(
                     conn,
                     model_id=model.id,
@@ -73,6 +77,8 @@ async def ensure_default_catalog(db: Database) -> None:
                     input_micros_per_million=usd_to_int(model.input_usd_per_million),
                     output_micros_per_million=usd_to_int(model.output_usd_per_million),
                 )
+        if added:
+            await move_catalog_version(conn)
 
 
 async def models_by_ids(db: Database, ids: Iterable[str]) -> list[ModelRecord]:

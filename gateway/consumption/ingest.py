@@ -16,10 +16,11 @@ from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.consumption.records import InterviewEventRecord
 from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.calendar import local_day
-from gateway.core.errors import Conflict, NotFound, Problem
+from gateway.core.errors import Conflict, DomainError, NotFound, Problem
 from gateway.core.money import credits_to_int
 from gateway.orgs import queries as org_queries
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
+from gateway.storage.versions import move_versions
 
 
 async def ingest_interview_events(
@@ -81,6 +82,7 @@ async def ingest_interview_events(
             for row in fresh
         ],
     )
+    await move_versions(conn, dated=[(r["org_id"], r["occurred_at"]) for r in fresh], now=now)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
 
 
@@ -143,6 +145,28 @@ async def _recharge_interviews(
         charges.add_into(deltas[org_id], diff)
     await writes.set_interview_charges(conn, changes=changes)
     await writes.add_to_interview_rollups(conn, deltas=deltas)
+
+
+async def record_purchases(
+    conn: AsyncConnection, *, purchases: Sequence[tuple[str, CreditPurchaseIn]], now: datetime
+) -> list[bool | DomainError]:
+    """Store ``(org_id, purchase)`` pairs in the caller's transaction: for each, True when new,
+    False for a replay, or the error that refused it (the caller decides whether the rest
+    stands). The data versions move once, after every purchase, so that a batch naming several
+    organizations takes their row locks in one order."""
+    outcomes: list[bool | DomainError] = []
+    for org_id, purchase in purchases:
+        try:
+            outcomes.append(await record_purchase(conn, org_id=org_id, purchase=purchase, now=now))
+        except DomainError as exc:
+            outcomes.append(exc)
+    dated = [
+        (org_id, purchase.occurred_at)
+        for (org_id, purchase), created in zip(purchases, outcomes, strict=True)
+        if created is True
+    ]
+    await move_versions(conn, dated=dated, now=now)
+    return outcomes
 
 
 async def record_purchase(

@@ -17,7 +17,8 @@ from gateway.consumption import ledger as rules
 from gateway.consumption import opening_queries, writes
 from gateway.consumption import queries as consumption_queries
 from gateway.consumption.enums import InterviewStatus
-from gateway.consumption.ingest import ingest_interview_events, record_purchase
+from gateway.consumption.ingest import ingest_interview_events
+from gateway.consumption.ingest import record_purchases as record_purchases_in
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn, OpeningIn
 from gateway.consumption.openings import (
     OpeningFigures,
@@ -30,12 +31,13 @@ from gateway.consumption.records import OpeningRecord, StatusTotals
 from gateway.core.batches import IngestResult
 from gateway.core.buckets import Granularity, bucket_start, bucket_starts, percent_change
 from gateway.core.calendar import local_day, local_midnight, shift_year
-from gateway.core.errors import NotFound
+from gateway.core.errors import DomainError, NotFound
 from gateway.core.memo import RequestMemo
 from gateway.core.periods import Period
 from gateway.orgs import queries as org_queries
 from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
+from gateway.storage.versions import move_versions
 
 T = TypeVar("T")
 # Daily credits are read this far past the later of the range's end and today: enough for the
@@ -267,6 +269,7 @@ async def put_opening(
         await opening_queries.upsert_opening(
             conn, org_id=org_id, opening_id=opening_id, job_title=body.job_title, now=now
         )
+        await move_versions(conn, [org_id])
     return not known
 
 
@@ -283,10 +286,13 @@ async def record_purchases(
 ) -> list[bool]:
     """``(org_id, purchase)`` pairs in one transaction; each True when it was new."""
     async with db.write() as conn:
-        return [
-            await record_purchase(conn, org_id=org_id, purchase=purchase, now=now)
-            for org_id, purchase in purchases
-        ]
+        outcomes = await record_purchases_in(conn, purchases=purchases, now=now)
+    created: list[bool] = []
+    for outcome in outcomes:
+        if isinstance(outcome, DomainError):
+            raise outcome
+        created.append(outcome)
+    return created
 
 
 async def has_purchase(db: Database, org_id: str, purchase_id: str) -> bool:

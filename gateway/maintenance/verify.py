@@ -32,6 +32,7 @@ from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
 from gateway.storage.db import Database
+from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
 from gateway.usage.sums import CallFacts, ai_rollup_rows
 from gateway.usage.writes import AI_ROLLUPS, ROLLUP_SUMS
@@ -249,6 +250,7 @@ async def rebuild_org(db: Database, org_id: str) -> None:
             conn,
             changes=[(org, event, right) for (org, event), (_, right) in sorted(wrong.items())],
         )
+        await move_versions(conn, [org_id])
 
 
 async def verify_command(url: str, org_id: str, first: date | None, last: date | None) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs.records import ApiKeyRecord
 from gateway.storage.records import record
 from gateway.storage.tables import api_keys
+from gateway.storage.versions import DataVersions, version_columns, versions_of
 
 
 async def insert_api_key(
@@ -34,10 +35,17 @@ async def insert_api_key(
     )
 
 
-async def find_api_key(conn: AsyncConnection, *, key_hash: str) -> ApiKeyRecord | None:
-    stmt = select(api_keys).where(api_keys.c.key_hash == key_hash)
-    row = (await conn.execute(stmt)).first()
-    return record(ApiKeyRecord, row) if row is not None else None
+_API_KEY = select(api_keys, *version_columns(api_keys.c.org_id)).where(
+    api_keys.c.key_hash == bindparam("key_hash")
+)
+
+
+async def find_api_key(
+    conn: AsyncConnection, *, key_hash: str
+) -> tuple[ApiKeyRecord, DataVersions] | None:
+    """The key and its organization's data versions, in one statement."""
+    row = (await conn.execute(_API_KEY, {"key_hash": key_hash})).first()
+    return (record(ApiKeyRecord, row), versions_of(row)) if row is not None else None
 
 
 async def revoke_api_key(conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime) -> bool:

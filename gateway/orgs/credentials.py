@@ -18,6 +18,7 @@ from gateway.config import Settings
 from gateway.orgs import api_key_queries, member_queries
 from gateway.orgs.enums import Permission, Role
 from gateway.storage.db import Database
+from gateway.storage.versions import DataVersions
 
 API_KEY_PREFIX = "ugk_"
 # Tolerated clock difference between the token issuer and the gateway.
@@ -47,6 +48,8 @@ class Caller:
     api_key_name: str | None = None
     # A stable name for rate limits and logs.
     credential_id: str = field(default="")
+    # The organization's data versions, read with the credential (the response cache's key).
+    versions: DataVersions | None = field(default=None, compare=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -120,9 +123,10 @@ class Authenticator:
 
     async def _api_key_caller(self, token: str) -> Caller:
         async with self._db.read() as conn:
-            row = await api_key_queries.find_api_key(conn, key_hash=hash_api_key(token))
-        if row is None:
+            found = await api_key_queries.find_api_key(conn, key_hash=hash_api_key(token))
+        if found is None:
             raise AuthError("unknown API key")
+        row, versions = found
         if row.revoked_at is not None:
             raise AuthError("this API key has been revoked")
         return Caller(
@@ -132,6 +136,7 @@ class Authenticator:
             api_key_id=row.id,
             api_key_name=row.name,
             credential_id=credential_name("key", row.org_id, row.id),
+            versions=versions,
         )
 
     async def _signing_key(self, token: str) -> tuple[object, list[str]]:
@@ -183,7 +188,7 @@ class Authenticator:
             raise AuthError("the token is not valid yet (nbf)")
         org_id, member_id = str(claims["org"]), str(claims["sub"])
         async with self._db.read() as conn:
-            member, permissions = await member_queries.get_member_with_permissions(
+            member, permissions, versions = await member_queries.get_member_with_permissions(
                 conn, org_id=org_id, member_id=member_id
             )
         if member is None:
@@ -196,4 +201,5 @@ class Authenticator:
             member_id=member_id,
             role=member.role,
             credential_id=credential_name("member", org_id, member_id),
+            versions=versions,
         )

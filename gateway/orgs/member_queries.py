@@ -12,10 +12,11 @@ from gateway.orgs.records import MemberRecord
 from gateway.storage.db import upsert_replace
 from gateway.storage.records import record, records
 from gateway.storage.tables import members, role_permissions
+from gateway.storage.versions import DataVersions, version_columns, versions_of
 
 # Statements of every request, built once.
 _MEMBER_WITH_PERMISSIONS = (
-    select(members, role_permissions.c.permission)
+    select(members, role_permissions.c.permission, *version_columns(members.c.org_id))
     .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
     .where(members.c.org_id == bindparam("org_id"), members.c.id == bindparam("id"))
 )
@@ -26,14 +27,14 @@ _MEMBERS_BY_IDS = select(members).where(
 
 async def get_member_with_permissions(
     conn: AsyncConnection, *, org_id: str, member_id: str
-) -> tuple[MemberRecord | None, frozenset[str]]:
-    """The member and the permissions of its role, in one statement."""
+) -> tuple[MemberRecord | None, frozenset[str], DataVersions | None]:
+    """The member, the permissions of its role and the organization's data versions, in one
+    statement."""
     rows = (await conn.execute(_MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})).all()
     if not rows:
-        return None, frozenset()
-    return record(MemberRecord, rows[0]), frozenset(
-        row.permission for row in rows if row.permission
-    )
+        return None, frozenset(), None
+    permissions = frozenset(row.permission for row in rows if row.permission)
+    return record(MemberRecord, rows[0]), permissions, versions_of(rows[0])
 
 
 async def members_by_ids(

@@ -15,6 +15,7 @@ from gateway.orgs.credentials import hash_api_key, new_api_key
 from gateway.orgs.inputs import ApiKeyIn, MemberIn
 from gateway.orgs.records import MemberRecord, OrgRecord, PlanRecord
 from gateway.storage.db import Database
+from gateway.storage.versions import move_versions
 
 
 async def require_org(conn: AsyncConnection, org_id: str) -> OrgRecord:
@@ -40,6 +41,7 @@ async def put_member(
             role=body.role.value,
             now=now,
         )
+        await move_versions(conn, [org_id])
     return not known
 
 
@@ -50,6 +52,7 @@ async def remove_member(db: Database, org_id: str, member_id: str, *, now: datet
         removed = await member_queries.remove_member(
             conn, org_id=org_id, member_id=member_id, now=now
         )
+        await move_versions(conn, [org_id] if removed else [])
     if not removed:
         raise NotFound("member", member_id, "memberId")
 
@@ -107,6 +110,7 @@ async def replace_plan_history(db: Database, org_id: str, history: Sequence[Plan
                 rollover_cap_e4=plan.rollover_cap_e4,
                 billing_anchor_day=plan.billing_anchor_day,
             )
+        await move_versions(conn, [org_id])
 
 
 async def organizations(db: Database, org_ids: Sequence[str]) -> list[OrgRecord]:

@@ -273,3 +273,17 @@ class InterviewDayCandidate(SQLModel, table=True):
     day: date = Field(primary_key=True)
     opening_id: str = Field(primary_key=True, max_length=64)
     candidate_id: str = Field(primary_key=True, max_length=128)
+
+
+class DataVersion(SQLModel, table=True):
+    """What an organization's answers were computed from: a fresh random token per write
+    transaction (the row ``*catalog`` holds the shared catalog's). Random, not counted, so a
+    restored database or another database never repeats a token a shared cache has seen."""
+
+    __tablename__ = "data_versions"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(sa_type=BigInteger)
+    # The latest instant of a write dated in the future: until then the answers may change
+    # with the clock alone (a purchase counts once it has happened), so none is cached.
+    settles_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

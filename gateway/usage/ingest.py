@@ -18,6 +18,7 @@ from gateway.core.validation import MAX_BATCH_CREDITS
 from gateway.orgs import member_queries
 from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
+from gateway.storage.versions import move_versions
 from gateway.usage import writes
 from gateway.usage.inputs import AiCallIn
 from gateway.usage.sums import CallFacts, ai_rollup_rows
@@ -105,6 +106,7 @@ async def ingest_ai_calls(
     await _check_replays(conn, events, rows, new)
     rollups = ai_rollup_rows((facts[key] for key in sorted(new)), zones)
     await writes.add_to_ai_rollups(conn, rollups=rollups)
+    await move_versions(conn, dated=[(org, facts[org, e].occurred_at) for org, e in new], now=now)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
 
 

@@ -80,6 +80,7 @@ def create_app(
         yield
         await state.rate_limiter.close()
         await graphql.persisted.close()
+        await graphql.responses.close()
         if owned:
             await database.dispose()
 

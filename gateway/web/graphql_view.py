@@ -34,6 +34,7 @@ from gateway.web.graphiql import graphiql_html
 from gateway.web.graphql_request import Refusal, read_params
 from gateway.web.persisted import PersistedQueries
 from gateway.web.ratelimit import rate_limit_headers
+from gateway.web.response_cache import ResponseCache
 from gateway.web.responses import JSONResponse
 from gateway.web.state import AppState
 
@@ -72,6 +73,7 @@ class GraphQLEndpoint:
             redis_url=state.settings.redis_url,
             timeout_s=state.settings.redis_timeout_s,
         )
+        self.responses = ResponseCache(state.settings, state.clock, default_schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -111,6 +113,9 @@ class GraphQLEndpoint:
             return _refused(refusal, charge, media)
         except Refusal as refusal:
             return _refused(refusal, charge, media)
+        cached = await self.responses.lookup(request, caller, query, params, charge)
+        if cached.response is not None:
+            return cached.response
         operations = {OperationType.QUERY}
         if request.method == "POST":
             operations.add(OperationType.MUTATION)
@@ -139,7 +144,8 @@ class GraphQLEndpoint:
         if request_error and media == GRAPHQL_RESPONSE:
             answer.pop("data", None)
             status = 400
-        return _json(answer, status, charge, media)
+        response = _json(answer, status, charge, media)
+        return await self.responses.keep(cached, request, answer, charge, response)
 
     def _context(self, request: Request, caller: Caller, charge: Charge) -> Context:
         return Context(

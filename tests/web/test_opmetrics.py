@@ -99,7 +99,12 @@ async def test_rate_limit_refusals_and_statement_timeouts(
 ) -> None:
     # A bucket of 30 points that barely refills: a cheap query passes, a 100-row page does not.
     settings = make_settings().model_copy(
-        update={"rate_limit_points": 30, "rate_limit_restore_per_second": 0.001}
+        # The cache off: the last query must run again to meet the injected timeout.
+        update={
+            "rate_limit_points": 30,
+            "rate_limit_restore_per_second": 0.001,
+            "response_cache_bytes": 0,
+        }
     )
     page = "{ organization { usage { activity(first: 100) { edges { node { id } } } } } }"
     app = create_app(settings, db=db, clock=clock)
