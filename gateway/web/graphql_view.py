@@ -27,6 +27,7 @@ from gateway.resolvers.context import Context
 from gateway.resolvers.documents import trusted_documents
 from gateway.resolvers.error_codes import code_errors
 from gateway.resolvers.limits import rate_limited
+from gateway.resolvers.planned.planner import Planner
 from gateway.resolvers.schema import schema as default_schema
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
@@ -72,6 +73,11 @@ class GraphQLEndpoint:
             redis_url=state.settings.redis_url,
             timeout_s=state.settings.redis_timeout_s,
         )
+        # The trusted documents, planned once (not when tracing wraps the schema: no spans).
+        plan = schema is None and state.settings.planned_documents
+        self.planner = (
+            Planner(default_schema._schema, self.persisted.trusted.values()) if plan else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -111,6 +117,13 @@ class GraphQLEndpoint:
             return _refused(refusal, charge, media)
         except Refusal as refusal:
             return _refused(refusal, charge, media)
+        if self.planner is not None and self.planner.planned(query):
+            context = self._context(request, caller, charge)
+            planned = await self.planner.answer(
+                query, params.variables, params.operation_name, context
+            )
+            if planned is not None:
+                return _json(planned, 200, charge, media)
         operations = {OperationType.QUERY}
         if request.method == "POST":
             operations.add(OperationType.MUTATION)
