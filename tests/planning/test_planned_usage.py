@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from gateway.resolvers.documents import trusted_documents
 from gateway.storage.db import Database
 from gateway.web.persisted import sha256
-from tests.planning.conftest import Pair
+from tests.planning.conftest import Pair, make_pair
 from tests.resolvers.test_usage_errors import count_statements
 from tests.resolvers.test_usage_handmade import token_at
 from tests.resolvers.test_usage_property import NOWS, _setup, org_cases
-from tests.support import SERVICE, MovableClock, bearer, put_member
+from tests.support import NOW, SERVICE, MovableClock, bearer, member_token, put_member
 
 DOCUMENTS = sorted(trusted_documents().values())
 USAGE = next(d for d in DOCUMENTS if d.startswith("# The query the frontend sends to draw S"))
@@ -33,7 +33,10 @@ async def _credentials(client: httpx.AsyncClient, org_id: str, now: datetime) ->
     tokens = []
     for role in ROLES:
         await put_member(client, org_id, f"r-{role.lower()}", role=role)
-        tokens.append(token_at(org_id, f"r-{role.lower()}", now))
+        # Valid from ``now`` until after the latest instant the test moves the clock to.
+        issued = min(now, NOW)
+        ttl = now - issued + timedelta(days=42)
+        tokens.append(member_token(org_id, f"r-{role.lower()}", now=issued, ttl=ttl))
     for permissions in KEY_PERMISSIONS:
         created = await client.post(
             f"/v1/orgs/{org_id}/api-keys",
@@ -115,6 +118,7 @@ async def test_planned_answers_are_byte_identical(
     planner = pair.endpoint.planner
     assert planner is not None
     for case in cases:
+        clock.now = now
         org_id = case["org"].id
         tokens = await _credentials(pair.planned, org_id, now)
         # The account admin's first page is always planned (the rest may fall back).
@@ -167,6 +171,26 @@ async def test_the_usage_page_is_planned_with_no_more_statements(
     assert "errors" not in response.json()
     assert len(response.json()["data"]["organization"]["usage"]["activity"]["edges"]) == 12
     assert 0 < len(planned) <= len(general), (planned, general)
+
+
+async def test_the_budget_and_its_headers_are_the_same(db: Database, clock: MovableClock) -> None:
+    """With a rate limit: the cost charged, refunded and reported, the RateLimit headers, and
+    the 429 once the bucket runs dry (planned requests then fall back, and answer alike)."""
+    now = NOWS[0]
+    clock.now = now
+    async with make_pair(db, clock, bucket=1_400) as pair:
+        case = {"org": _org(), "plan": None, "removed": [], "events": _events(now)}
+        await _setup(pair.planned, [case])
+        token = token_at("plannedorg", "viewer", now)
+        assert pair.endpoint.planner is not None
+        statuses = []
+        body = {"query": USAGE}
+        while 429 not in statuses:
+            response = await pair.both("POST", "/graphql", json=body, headers=bearer(token))
+            statuses.append(response.status_code)
+            assert len(statuses) < 40, response.text
+        assert 200 in statuses and 429 in statuses, statuses
+        assert pair.endpoint.planner.counts.planned >= 1
 
 
 def _org() -> Any:
