@@ -124,8 +124,8 @@ async def run(args: argparse.Namespace) -> None:
             # Alternating, and which goes first alternates too.
             order = ("planned", "general") if index % 2 == 0 else ("general", "planned")
             for name in order:
-                cpu, wall, _ = await one(clients[name], token)
-                samples[name].append((cpu, wall))
+                spent, took, _ = await one(clients[name], token)
+                samples[name].append((spent, took))
 
     raw: list[float] = []
     async with db.read() as conn:
