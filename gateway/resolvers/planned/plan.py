@@ -36,6 +36,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from gateway.resolvers.context import Context
+from gateway.resolvers.cost import ROW_LISTS
 
 Args = Mapping[str, Any]
 NO_ARGS: Args = {}
@@ -85,6 +86,9 @@ class Step:
     nullable: bool
     is_list: bool
     item_nullable: bool
+    complete: Callable[[Any, Request], Any]
+    read: Callable[[Any, Args, Request], Any]
+    has_args: bool
 
     @property
     def fetches(self) -> bool:
@@ -102,6 +106,41 @@ class Plan:
     name: str | None
     variables: tuple[VariableDefinitionNode, ...]
     root: Selection
+    # Response paths of the object fields: where the actual cost counts returned rows.
+    object_paths: tuple[tuple[str, ...], ...]
+
+
+def _object_paths(selection: Selection, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    paths = []
+    for step in selection.steps:
+        if step.children is not None:
+            paths.append((*path, step.key))
+            paths += _object_paths(step.children, (*path, step.key))
+    return paths
+
+
+def returned_rows(data: Any, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], int]:
+    """``cost.returned_rows`` of an answer, looking only where the plan has objects."""
+    rows: dict[tuple[str, ...], int] = {}
+    for path in paths:
+        values = [data]
+        for key in path:
+            values = [
+                item[key]
+                for value in values
+                for item in (value if isinstance(value, list) else (value,))
+                if isinstance(item, dict) and key in item
+            ]
+        for value in values:
+            items = value if isinstance(value, list) else (value,)
+            if isinstance(value, list):
+                rows[path] = max(rows.get(path, 0), len(value))
+            for item in items:
+                if isinstance(item, dict):
+                    counts = [len(item[k]) for k in ROW_LISTS if isinstance(item.get(k), list)]
+                    if counts:
+                        rows[path] = max(rows.get(path, 0), *counts)
+    return rows
 
 
 def _typename(type_name: str) -> Handler:
@@ -156,7 +195,20 @@ def _compile_field(
         leaf = output.coerce_output_value
     else:
         raise NotPlannable(f"{parent.name}.{name}: abstract or nested list types are not planned")
-    return Step(key, handler, definition, node, leaf, children, nullable, is_list, item_nullable)
+    return Step(
+        key,
+        handler,
+        definition,
+        node,
+        leaf,
+        children,
+        nullable,
+        is_list,
+        item_nullable,
+        complete=_completer(leaf, children, nullable, is_list, item_nullable),
+        read=handler.read,
+        has_args=definition is not None and bool(node.arguments),
+    )
 
 
 def _unwrap(output: GraphQLOutputType) -> tuple[bool, GraphQLOutputType]:
@@ -179,54 +231,76 @@ def compile_document(
         raise NotPlannable("only queries are planned")
     query = schema.query_type
     assert query is not None
+    root = _compile_selection(operation.selection_set, query, handlers)
     return Plan(
         document=document,
         name=operation.name.value if operation.name else None,
         variables=tuple(operation.variable_definitions or ()),
-        root=_compile_selection(operation.selection_set, query, handlers),
+        root=root,
+        object_paths=tuple(_object_paths(root, ())),
     )
 
 
 # --- the walk --------------------------------------------------------------------------------
 
-
-def _complete(step: Step, value: Any, request: Request) -> Any:
-    if value is None:
-        if not step.nullable:
-            raise Fallback(f"{step.key} is null")
-        return None
-    if step.is_list:
-        return [_item(step, item, request) for item in value]
-    if step.leaf is not None:
-        return _leaf(step.leaf, value)
-    assert step.children is not None
-    return write(step.children, value, request)
+Complete = Callable[[Any, Request], Any]
 
 
-def _item(step: Step, item: Any, request: Request) -> Any:
-    if item is None:
-        if not step.item_nullable:
-            raise Fallback(f"an item of {step.key} is null")
-        return None
-    if step.leaf is not None:
-        return _leaf(step.leaf, item)
-    assert step.children is not None
-    return write(step.children, item, request)
+def _completer(
+    leaf: Callable[[Any], Any] | None,
+    children: Selection | None,
+    nullable: bool,
+    is_list: bool,
+    item_nullable: bool,
+) -> Complete:
+    """How one field's value becomes its answer, chosen once at compile time."""
 
+    def one(value: Any, request: Request) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Fallback("a non-null field is null")
+        if leaf is not None:
+            out = leaf(value)
+            if out is None:
+                raise Fallback("a leaf serialized to null")
+            return out
+        assert children is not None
+        return write(children, value, request)
 
-def _leaf(serialize: Callable[[Any], Any], value: Any) -> Any:
-    out = serialize(value)
-    if out is None:
-        raise Fallback("a leaf serialized to null")
-    return out
+    def many(value: Any, request: Request) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise Fallback("a non-null list is null")
+        if leaf is None and not item_nullable:
+            assert children is not None
+            return [write(children, item, request) for item in value]
+        return [item_of(item, request) for item in value]
+
+    def item_of(item: Any, request: Request) -> Any:
+        if item is None:
+            if item_nullable:
+                return None
+            raise Fallback("a non-null item is null")
+        if leaf is not None:
+            out = leaf(item)
+            if out is None:
+                raise Fallback("a leaf serialized to null")
+            return out
+        assert children is not None
+        return write(children, item, request)
+
+    return many if is_list else one
 
 
 def write(selection: Selection, source: Any, request: Request) -> dict[str, Any]:
     """A selection that reads nothing more from the database, written straight off ``source``."""
-    return {
-        step.key: _complete(step, step.handler.read(source, step.args(request), request), request)
-        for step in selection.steps
-    }
+    out: dict[str, Any] = {}
+    for step in selection.steps:
+        args = step.args(request) if step.has_args else NO_ARGS
+        out[step.key] = step.complete(step.read(source, args, request), request)
+    return out
 
 
 async def write_async(selection: Selection, source: Any, request: Request) -> dict[str, Any]:
@@ -238,8 +312,8 @@ async def write_async(selection: Selection, source: Any, request: Request) -> di
             out[step.key] = None  # keeps the key's place: answers follow the document's order
             waiting.append(step)
         else:
-            value = step.handler.read(source, step.args(request), request)
-            out[step.key] = _complete(step, value, request)
+            args = step.args(request) if step.has_args else NO_ARGS
+            out[step.key] = step.complete(step.read(source, args, request), request)
     if waiting:
         values = await asyncio.gather(
             *(_step_async(step, source, request) for step in waiting), return_exceptions=True
@@ -252,12 +326,12 @@ async def write_async(selection: Selection, source: Any, request: Request) -> di
 
 
 async def _step_async(step: Step, source: Any, request: Request) -> Any:
-    value = step.handler.read(source, step.args(request), request)
+    value = step.read(source, step.args(request), request)
     if step.handler.fetches:
         value = await value
     children = step.children
     if children is None or not children.fetches or value is None:
-        return _complete(step, value, request)
+        return step.complete(value, request)
     if step.is_list:
         items: list[Awaitable[Any]] = [write_async(children, item, request) for item in value]
         return list(await asyncio.gather(*items))

@@ -19,7 +19,7 @@ from graphql.execution.values import get_variable_values
 
 from gateway.core.requestinfo import note_graphql
 from gateway.resolvers.context import Context
-from gateway.resolvers.cost import MAX_COST, actual_cost, document_cost
+from gateway.resolvers.cost import MAX_COST, cost_of_rows, document_cost
 from gateway.resolvers.planned.consumption import CONSUMPTION_HANDLERS
 from gateway.resolvers.planned.plan import (
     Handlers,
@@ -27,6 +27,7 @@ from gateway.resolvers.planned.plan import (
     Plan,
     Request,
     compile_document,
+    returned_rows,
     write_async,
 )
 from gateway.resolvers.planned.usage import USAGE_HANDLERS
@@ -100,7 +101,8 @@ class Planner:
             self.counts.fell_back += 1
             log.debug("planned %s fell back: %r", plan.name, exc)
             return None
-        charge.actual = actual_cost(plan.document, variables, plan.name, data)
+        rows = returned_rows(data, plan.object_paths)
+        charge.actual = cost_of_rows(plan.document, variables, plan.name, rows)
         await charge.settle(charge.actual)
         self.counts.planned += 1
         return {"data": data, "extensions": {"cost": charge.report()}}
