@@ -83,11 +83,14 @@ async def _ask(
         body["extensions"] = {"persistedQuery": {"version": 1, "sha256Hash": sha256(document)}}
     else:
         body["query"] = document
+    headers = bearer(token)
+    if data.draw(st.booleans(), label="graphql-response+json"):
+        headers["Accept"] = "application/graphql-response+json"
     if data.draw(st.booleans(), label="GET"):
         params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
-        response = await pair.both("GET", "/graphql", params=params, headers=bearer(token))
+        response = await pair.both("GET", "/graphql", params=params, headers=headers)
     else:
-        response = await pair.both("POST", "/graphql", json=body, headers=bearer(token))
+        response = await pair.both("POST", "/graphql", json=body, headers=headers)
     answer: dict[str, Any] = response.json()
     return answer
 
