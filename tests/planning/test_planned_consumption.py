@@ -39,7 +39,7 @@ def _end_cursor(answer: dict[str, Any]) -> str | None:
 
 
 @settings(
-    max_examples=10,
+    max_examples=15,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
