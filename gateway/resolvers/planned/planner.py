@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLSchema, parse
+from graphql import GraphQLSchema, parse, specified_rules
 from graphql.execution.values import get_variable_values
 
 from gateway.core.requestinfo import note_graphql
@@ -52,8 +52,6 @@ class Counts:
 
 class Planner:
     def __init__(self, schema: GraphQLSchema, documents: Iterable[str]) -> None:
-        from graphql import specified_rules
-
         self.schema = schema
         self.counts = Counts()
         self._plans: dict[str, Plan] = {}
