@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     response_cache_ttl_s: int = Field(default=600, ge=1)
     # Member tokens may only run the registered (trusted) documents; API keys keep full GraphQL.
     trusted_documents_only: bool = False
+    # The trusted documents run from plans made at start-up instead of graphql-core (0: off).
+    planned_documents: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1)

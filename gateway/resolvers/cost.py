@@ -205,3 +205,13 @@ def actual_cost(
 ) -> int:
     """The cost of what ran: each list at the rows it returned (never above the requested)."""
     return _price(document, variables, operation_name, returned_rows(data))
+
+
+def cost_of_rows(
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    rows: dict[Path, int],
+) -> int:
+    """The actual cost from rows already counted (``returned_rows`` of the answer's lists)."""
+    return _price(document, variables, operation_name, rows)

@@ -27,6 +27,7 @@ from gateway.resolvers.context import Context
 from gateway.resolvers.documents import trusted_documents
 from gateway.resolvers.error_codes import code_errors
 from gateway.resolvers.limits import rate_limited
+from gateway.resolvers.planned.planner import Planner
 from gateway.resolvers.schema import schema as default_schema
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
@@ -74,6 +75,11 @@ class GraphQLEndpoint:
             timeout_s=state.settings.redis_timeout_s,
         )
         self.responses = ResponseCache(state.settings, state.clock, default_schema)
+        # The trusted documents, planned once (not when tracing wraps the schema: no spans).
+        plan = schema is None and state.settings.planned_documents
+        self.planner = (
+            Planner(default_schema._schema, self.persisted.trusted.values()) if plan else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -116,6 +122,14 @@ class GraphQLEndpoint:
         cached = await self.responses.lookup(request, caller, query, params, charge)
         if cached.response is not None:
             return cached.response
+        if self.planner is not None and self.planner.planned(query):
+            context = self._context(request, caller, charge)
+            planned = await self.planner.answer(
+                query, params.variables, params.operation_name, context
+            )
+            if planned is not None:
+                response = _json(planned, 200, charge, media)
+                return await self.responses.keep(cached, request, planned, charge, response)
         operations = {OperationType.QUERY}
         if request.method == "POST":
             operations.add(OperationType.MUTATION)

@@ -1,0 +1,50 @@
+"""What the planner compiles, and what it leaves to graphql-core."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import parse
+
+from gateway.resolvers.documents import trusted_documents
+from gateway.resolvers.planned.plan import NotPlannable, compile_document
+from gateway.resolvers.planned.planner import Planner, all_handlers
+from gateway.resolvers.schema import schema
+
+SCHEMA = schema._schema
+
+
+def test_every_form_of_both_frontend_documents_is_planned() -> None:
+    documents = trusted_documents()
+    planner = Planner(SCHEMA, documents.values())
+    assert len(planner) == len(documents) == 4
+    assert all(planner.planned(text) for text in documents.values())
+    assert not planner.planned("{ organization { name } }")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "query($on: Boolean!) { organization { name @include(if: $on) } }",
+        "{ organization { ...F } } fragment F on Organization { name }",
+        "{ organization { ... on Organization { name } } }",
+        "{ viewer { role } }",  # no handler
+        "{ organization { openings { totalCount } } }",  # no handler
+        "{ organization { name name: timeZone } }",  # does not validate
+        "query A { organization { name } } query B { organization { name } }",
+    ],
+)
+def test_what_is_not_planned(document: str) -> None:
+    with pytest.raises(NotPlannable):
+        compile_document(SCHEMA, parse(document), all_handlers())
+
+
+def test_aliases_and_typename_are_planned() -> None:
+    plan = compile_document(
+        SCHEMA,
+        parse("{ org: organization { __typename n: name u: usage { __typename } } }"),
+        all_handlers(),
+    )
+    (org,) = plan.root.steps
+    assert org.key == "org" and org.children is not None
+    assert [step.key for step in org.children.steps] == ["__typename", "n", "u"]
+    assert plan.object_paths == (("org",), ("org", "u"))
