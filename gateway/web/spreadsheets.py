@@ -33,11 +33,9 @@ def escape_text(text: str) -> str:
 
 
 def _escaped(cells: Sequence[Cell]) -> list[Cell]:
-    # One comprehension per column: the check inlined, no call per cell.
-    return [
-        "'" + cell if isinstance(cell, str) and cell[:1] in _FORMULA_FIRST else cell
-        for cell in cells
-    ]
+    # One comprehension per column, the check inlined: no call per cell. Text cells are str or
+    # None (anything else fails loudly here rather than slipping through unescaped).
+    return ["'" + cell if cell and cell[0] in _FORMULA_FIRST else cell for cell in cells]  # type: ignore[index, operator]
 
 
 def csv_page(columns: Sequence[Column], page: Page) -> bytes:
