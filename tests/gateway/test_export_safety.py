@@ -186,3 +186,25 @@ async def test_an_export_failing_mid_stream_is_not_ended_cleanly(
         headers=bearer(token),
     )
     assert response.status_code == 200
+
+
+async def test_rows_past_a_sheets_limit_go_on_to_another_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Excel's limit is 1,048,576 rows a sheet; a small limit shows the same behaviour.
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_ROWS", 4)
+    columns = (Column("A"), Column("B", CellKind.WHOLE))
+    rows = [[f"r{n}", n] for n in range(8)]
+    body = await _collect(xlsx_stream(columns, _pages(rows, size=5), sheet="Calls"))
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    assert book.sheetnames == ["Calls", "Calls 2", "Calls 3"]
+    sheets = [list(book[name].iter_rows(values_only=True)) for name in book.sheetnames]
+    # Each sheet: the header, then up to 3 rows; none lost, none repeated.
+    assert sheets == [
+        [("A", "B"), ("r0", 0), ("r1", 1), ("r2", 2)],
+        [("A", "B"), ("r3", 3), ("r4", 4), ("r5", 5)],
+        [("A", "B"), ("r6", 6), ("r7", 7)],
+    ]
