@@ -69,7 +69,8 @@ def _calls(rows: int) -> Iterator[tuple[Any, ...]]:
         byok = rng.random() < 0.1
         model = rng.choice(MODELS)
         tokens_in, tokens_out = rng.randrange(100, 4000), rng.randrange(50, 1500)
-        at = start + timedelta(microseconds=int(rng.random() * span * 1e6))
+        # In time order, as ingest writes them: the table's pages follow time like a real one's.
+        at = start + timedelta(microseconds=int((n + rng.random()) / rows * span * 1e6))
         yield (
             ORG,
             f"call-{n:08d}",

@@ -2,8 +2,10 @@
 
 A uvicorn process serves a database of ``--rows`` AI calls over 400 days and as many
 (day, opening) consumption rows (``bench/export_data.py`` builds it once and reuses it). Each
-export of the whole 400 days is downloaded as it streams; its rows are counted in the file (CSV
-lines; XLSX ``<row>`` elements of every sheet). Peak memory is the server's ``VmHWM`` from
+CSV export covers the whole 400 days, each XLSX export the last ``--xlsx-days`` (40: ~100,000
+rows, since a workbook is written several times slower); the file is downloaded as it streams
+and its rows are counted in it (CSV lines; XLSX ``<row>`` elements of every sheet). Server CPU
+(``/proc/<pid>/stat``) is reported too: on a busy machine it says more than the wall clock. Peak memory is the server's ``VmHWM`` from
 ``/proc`` after the export, minus its ``VmRSS`` just before (the peak is reset before each
 export through ``/proc/<pid>/clear_refs``). While each export runs, ``/healthz`` is asked every
 50 ms: its slowest answer shows whether the event loop stayed free.
