@@ -1,10 +1,11 @@
-"""Export files: rows leave as CSV or XLSX as they come, without piling up in memory.
+"""Export files: pages of rows leave as CSV or XLSX as they come, without piling up in memory.
 
 Text cells that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
 return first) are prefixed with a single quote in CSV files (OWASP "CSV injection"); numbers the
-gateway writes itself (ints, decimals) are never touched. XLSX text is written as string cells,
-which a spreadsheet never evaluates. A failure in the middle of a stream propagates, so the
-server aborts the connection instead of ending the body cleanly: a cut file never looks whole.
+gateway writes itself (whole and decimal columns) are never touched. XLSX text is written as
+string cells, which a spreadsheet never evaluates. A failure in the middle of a stream
+propagates, so the server aborts the connection instead of ending the body cleanly: a cut file
+never looks whole.
 """
 
 from __future__ import annotations
@@ -14,101 +15,111 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
 
 import anyio
 import xlsxwriter
 
-from gateway.core.exports import Cell, Rows
-from gateway.core.money import format_decimal
+from gateway.core.exports import Cell, CellKind, Column, Page, Pages
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Rows handed to the worker thread at a time when writing a workbook.
-XLSX_BATCH_ROWS = 1_000
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+# Rows of one worksheet, the header included (Excel's limit); later rows go on another sheet.
+XLSX_MAX_ROWS = 1_048_576
 
 
 def escape_text(text: str) -> str:
     """``=1+1`` -> ``'=1+1``: a spreadsheet shows the text instead of running it."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text[:1] in _FORMULA_FIRST else text
 
 
-def _plain(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, Decimal):
-        return format_decimal(cell)
-    if isinstance(cell, date | datetime):
-        return cell.isoformat()
-    return str(cell)
+def _escaped(cells: Sequence[Cell]) -> list[Cell]:
+    # One comprehension per column, the check inlined: no call per cell. Text cells are str or
+    # None (anything else fails loudly here rather than slipping through unescaped).
+    return ["'" + cell if cell and cell[0] in _FORMULA_FIRST else cell for cell in cells]  # type: ignore[index, operator]
 
 
-def _text(cell: Cell) -> str:
-    """A CSV cell: the gateway's own numbers and dates as they are, any text escaped."""
-    return escape_text(cell) if isinstance(cell, str) else _plain(cell)
-
-
-async def csv_stream(
-    columns: Sequence[str], rows: Rows, *, chunk_rows: int = 1_000
-) -> AsyncIterator[bytes]:
+def csv_page(columns: Sequence[Column], page: Page) -> bytes:
+    """One page as CSV lines: text columns escaped, numbers as they are."""
+    cells = [
+        _escaped(cells) if column.kind is CellKind.TEXT else cells
+        for column, cells in zip(columns, page, strict=True)
+    ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_text(column) for column in columns])
-    count = 0
-    async for row in rows:
-        writer.writerow([_text(cell) for cell in row])
-        count += 1
-        if count % chunk_rows == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    csv.writer(buffer, lineterminator="\r\n").writerows(zip(*cells, strict=True))
+    return buffer.getvalue().encode()
 
 
-class _Sheet:
-    """One worksheet written row by row (xlsxwriter's constant-memory mode)."""
+async def csv_stream(columns: Sequence[Column], pages: Pages) -> AsyncIterator[bytes]:
+    yield csv_page(columns, [[column.title] for column in columns])
+    async for page in pages:
+        if page and page[0]:
+            yield csv_page(columns, page)
 
-    def __init__(self, path: str, columns: Sequence[str], sheet: str) -> None:
+
+class _Book:
+    """A workbook written a page at a time (xlsxwriter's constant-memory mode: one row is held
+    in memory, the sheet goes to a temporary file)."""
+
+    def __init__(self, path: str, columns: Sequence[Column], sheet: str) -> None:
         self.workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
-        self.worksheet = self.workbook.add_worksheet(sheet)
+        self.columns = columns
+        self.name = sheet
+        self.sheets = 0
+        self.bold = self.workbook.add_format({"bold": True})
         self.decimal_format = self.workbook.add_format({"num_format": "0.00##"})
-        self.worksheet.write_row(0, 0, list(columns), self.workbook.add_format({"bold": True}))
+        self._add_sheet()
+
+    def _add_sheet(self) -> None:
+        self.sheets += 1
+        name = self.name if self.sheets == 1 else f"{self.name} {self.sheets}"
+        self.worksheet = self.workbook.add_worksheet(name)
+        self.worksheet.write_row(0, 0, [column.title for column in self.columns], self.bold)
         self.index = 1
 
-    def write(self, batch: list[list[Any]]) -> None:
-        worksheet = self.worksheet
-        for row in batch:
-            for col, cell in enumerate(row):
-                if isinstance(cell, Decimal):
+    def write(self, page: Page) -> None:
+        rows = list(zip(*page, strict=True))
+        while rows:
+            if self.index == XLSX_MAX_ROWS:
+                self._add_sheet()
+            room = XLSX_MAX_ROWS - self.index
+            self._write_rows(rows[:room])
+            rows = rows[room:]
+
+    def _write_rows(self, rows: Sequence[Sequence[Cell]]) -> None:
+        sheet = self.worksheet
+        text, number = sheet.write_string, sheet.write_number
+        kinds = [column.kind for column in self.columns]
+        decimal = self.decimal_format
+        index = self.index
+        for row in rows:
+            for col, (kind, cell) in enumerate(zip(kinds, row, strict=True)):
+                if cell is None:
+                    continue
+                if kind is CellKind.TEXT:
+                    text(index, col, str(cell))
+                elif kind is CellKind.DECIMAL:
                     # Excel has no decimal type: the exact text stays in the CSV.
-                    worksheet.write_number(self.index, col, float(cell), self.decimal_format)
-                elif cell is None:
-                    worksheet.write_blank(self.index, col, None)
-                elif isinstance(cell, int):
-                    worksheet.write_number(self.index, col, cell)
+                    number(index, col, float(cell), decimal)
                 else:
-                    worksheet.write_string(self.index, col, _plain(cell))
-            self.index += 1
+                    number(index, col, int(cell))
+            index += 1
+        self.index = index
 
 
-async def xlsx_stream(columns: Sequence[str], rows: Rows, *, sheet: str) -> AsyncIterator[bytes]:
+async def xlsx_stream(
+    columns: Sequence[Column], pages: Pages, *, sheet: str
+) -> AsyncIterator[bytes]:
     """Write the workbook to a temporary file (constant memory), then stream it.
 
-    Writing rows and zipping the sheet block: both run in a worker thread, a batch at a time.
+    Writing rows and zipping the sheet block: both run in a worker thread, a page at a time,
+    while the event loop reads the next page and serves other requests.
     """
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        book = await anyio.to_thread.run_sync(_Sheet, path, columns, sheet)
-        batch: list[list[Any]] = []
-        async for row in rows:
-            batch.append(row)
-            if len(batch) >= XLSX_BATCH_ROWS:
-                await anyio.to_thread.run_sync(book.write, batch)
-                batch = []
-        if batch:
-            await anyio.to_thread.run_sync(book.write, batch)
+        book = await anyio.to_thread.run_sync(_Book, path, columns, sheet)
+        async for page in pages:
+            await anyio.to_thread.run_sync(book.write, page)
         await anyio.to_thread.run_sync(book.workbook.close)
         async with await anyio.open_file(path, "rb") as file:
             while chunk := await file.read(256 * 1024):

@@ -6,7 +6,6 @@ import csv
 import io
 import threading
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.core.exports import Rows
+from gateway.core.exports import CellKind, Column, Page, Pages
 from gateway.web import spreadsheets
 from gateway.web.spreadsheets import csv_stream, escape_text, xlsx_stream
 from tests.support import SERVICE, ai_call, bearer, member_token, put_member, put_org
@@ -38,34 +37,51 @@ def test_escape_text(text: str, escaped: str) -> None:
     assert escape_text(text) == escaped
 
 
-async def _rows(rows: list[list[Any]]) -> Rows:
-    for row in rows:
-        yield row
+async def _pages(rows: list[list[Any]], size: int = 1_000) -> Pages:
+    """Rows handed over as pages of columns, the way the domain's exports produce them."""
+    for start in range(0, len(rows), size):
+        page: Page = [list(column) for column in zip(*rows[start : start + size], strict=True)]
+        yield page
 
 
 async def _collect(stream: AsyncIterator[bytes]) -> bytes:
     return b"".join([chunk async for chunk in stream])
 
 
+COLUMNS = (
+    Column("A"),
+    Column("B", CellKind.DECIMAL),
+    Column("C", CellKind.WHOLE),
+    Column("D"),
+    Column("E"),
+    Column("F", CellKind.DECIMAL),
+)
+
+
 async def test_text_is_escaped_and_numbers_stay_numbers() -> None:
-    rows = [["=cmd|' /C calc'!A0", Decimal("-1.50"), -3, "-3", None]]
-    body = await _collect(csv_stream(("A", "B", "C", "D", "E"), _rows(rows)))
+    rows = [
+        ["=cmd|' /C calc'!A0", "-1.50", -3, "-3", None, None],
+        ["", "0.0125", 0, "@x", "", "2.00"],
+    ]
+    body = await _collect(csv_stream(COLUMNS, _pages(rows)))
     table = list(csv.reader(io.StringIO(body.decode())))
-    assert table[1] == ["'=cmd|' /C calc'!A0", "-1.50", "-3", "'-3", ""]
+    assert table[0] == ["A", "B", "C", "D", "E", "F"]
+    assert table[1] == ["'=cmd|' /C calc'!A0", "-1.50", "-3", "'-3", "", ""]
+    assert table[2] == ["", "0.0125", "0", "'@x", "", "2.00"]
 
 
 async def test_xlsx_rows_are_written_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: set[int] = set()
-    write = spreadsheets._Sheet.write
+    write = spreadsheets._Book.write
 
-    def spy(self: spreadsheets._Sheet, batch: list[list[Any]]) -> None:
+    def spy(self: spreadsheets._Book, page: Page) -> None:
         threads.add(threading.get_ident())
-        write(self, batch)
+        write(self, page)
 
-    monkeypatch.setattr(spreadsheets._Sheet, "write", spy)
-    monkeypatch.setattr(spreadsheets, "XLSX_BATCH_ROWS", 10)
-    rows = [[f"=row {n}", n, Decimal("0.25")] for n in range(35)]
-    body = await _collect(xlsx_stream(("A", "B", "C"), _rows(rows), sheet="S"))
+    monkeypatch.setattr(spreadsheets._Book, "write", spy)
+    columns = (Column("A"), Column("B", CellKind.WHOLE), Column("C", CellKind.DECIMAL))
+    rows = [[f"=row {n}", n, "0.25"] for n in range(35)]
+    body = await _collect(xlsx_stream(columns, _pages(rows, size=10), sheet="S"))
     assert body.startswith(b"PK")
     assert threads and threading.get_ident() not in threads
 
@@ -113,15 +129,15 @@ async def test_an_export_failing_mid_stream_is_not_ended_cleanly(
     await _seed(client)
     from gateway.usage import export as usage_export
 
-    async def failing(*args: Any, **kwargs: Any) -> Rows:
-        yield ["2026-11-03T09:15:00+00:00", "Chat"]
+    async def failing(*args: Any, **kwargs: Any) -> Pages:
+        yield [[f"2026-11-03T09:15:0{n}+00:00" for n in range(3)]] + [[""] * 3] * 10
         raise RuntimeError("the database went away mid-export")
 
     from gateway.web.v1 import exports
 
     route = exports.ai_usage_export
     # The route is a frozen dataclass: swap its row source for the length of the test.
-    object.__setattr__(route, "rows", failing)
+    object.__setattr__(route, "pages", failing)
     try:
         messages: list[dict[str, Any]] = []
 
@@ -162,7 +178,7 @@ async def test_an_export_failing_mid_stream_is_not_ended_cleanly(
         ends = [m for m in messages if m["type"] == "http.response.body" and not m.get("more_body")]
         assert ends == []
     finally:
-        object.__setattr__(route, "rows", usage_export.ai_usage_rows)
+        object.__setattr__(route, "pages", usage_export.ai_usage_pages)
     # The app is healthy after the failure.
     response = await client.get(
         "/v1/exports/ai-usage",
@@ -170,3 +186,25 @@ async def test_an_export_failing_mid_stream_is_not_ended_cleanly(
         headers=bearer(token),
     )
     assert response.status_code == 200
+
+
+async def test_rows_past_a_sheets_limit_go_on_to_another_sheet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Excel's limit is 1,048,576 rows a sheet; a small limit shows the same behaviour.
+    monkeypatch.setattr(spreadsheets, "XLSX_MAX_ROWS", 4)
+    columns = (Column("A"), Column("B", CellKind.WHOLE))
+    rows = [[f"r{n}", n] for n in range(8)]
+    body = await _collect(xlsx_stream(columns, _pages(rows, size=5), sheet="Calls"))
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    assert book.sheetnames == ["Calls", "Calls 2", "Calls 3"]
+    sheets = [list(book[name].iter_rows(values_only=True)) for name in book.sheetnames]
+    # Each sheet: the header, then up to 3 rows; none lost, none repeated.
+    assert sheets == [
+        [("A", "B"), ("r0", 0), ("r1", 1), ("r2", 2)],
+        [("A", "B"), ("r3", 3), ("r4", 4), ("r5", 5)],
+        [("A", "B"), ("r6", 6), ("r7", 7)],
+    ]

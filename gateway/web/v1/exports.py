@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway.consumption import export as consumption_export
 from gateway.core.calendar import unsupported_date
 from gateway.core.errors import ErrorCode
-from gateway.core.exports import Rows
+from gateway.core.exports import Column, Pages
 from gateway.core.periods import Period, PeriodError, custom_period
 from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
@@ -100,8 +100,8 @@ class Export:
     permission: Permission
     name: str
     sheet: str
-    columns: tuple[str, ...]
-    rows: Callable[..., Rows]
+    columns: tuple[Column, ...]
+    pages: Callable[..., Pages]
     count: Callable[..., Awaitable[int]]
 
     async def handle(self, request: Request) -> Response:
@@ -118,11 +118,11 @@ class Export:
             message = f"this export costs {cost} points; retry in {charge.retry_after} s"
             raise ApiError(429, ErrorCode.RATE_LIMITED, message, headers=headers)
         headers |= rate_limit_headers(charge.throttle)
-        rows = self.rows(db, org_id=caller.org_id, period=period)
+        pages = self.pages(db, org_id=caller.org_id, period=period)
         if fmt == "csv":
-            body = csv_stream(self.columns, rows)
+            body = csv_stream(self.columns, pages)
         else:
-            body = xlsx_stream(self.columns, rows, sheet=self.sheet)
+            body = xlsx_stream(self.columns, pages, sheet=self.sheet)
         return _streamed(body, fmt, self.name, period, headers)
 
 
@@ -131,7 +131,7 @@ ai_usage_export = Export(
     "ai-usage",
     "AI usage",
     usage_export.COLUMNS,
-    usage_export.ai_usage_rows,
+    usage_export.ai_usage_pages,
     usage_export.row_count,
 )
 consumption_export_route = Export(
@@ -139,6 +139,6 @@ consumption_export_route = Export(
     "consumption",
     "Consumption",
     consumption_export.COLUMNS,
-    consumption_export.consumption_rows,
+    consumption_export.consumption_pages,
     consumption_export.row_count,
 )
