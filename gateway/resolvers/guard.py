@@ -240,4 +240,15 @@ class BoundedDocuments(SchemaExtension):
                     )
                     entry.errors = [_coded(error) for error in found]
             context.pre_execution_errors = list(entry.errors)
+            if not entry.errors and context._provided_operation_name is None:
+                context.pre_execution_errors = _unnamed_choice(entry.document)
         yield
+
+
+def _unnamed_choice(document: DocumentNode) -> list[GraphQLError]:
+    """Several operations and no ``operationName``: the spec's GetOperation refuses to pick."""
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if operations < 2:
+        return []
+    message = "Must provide operation name if query contains multiple operations."
+    return [GraphQLError(message, extensions={"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})]

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.http import process_result
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from gateway.core.cursors import CursorCodec
@@ -144,6 +144,12 @@ class GraphQLEndpoint:
         except InvalidOperationTypeError:
             # GraphQL over HTTP: a mutation sent with GET is 405, not a server fault.
             return _refused(Refusal("mutations are sent with POST", status=405), charge, media)
+        except CannotGetOperationTypeError as exc:
+            # No operation of that name, or several and none named: the client's request.
+            unchosen = Refusal(
+                exc.as_http_error_reason(), ErrorCode.GRAPHQL_VALIDATION_FAILED, request_error=True
+            )
+            return _refused(unchosen, charge, media)
         if result.errors:
             result.errors = code_errors(result.errors, request.scope["state"].get("request_id"))
             note_errors(result.errors)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import httpx
 import pytest
 
@@ -104,6 +106,30 @@ async def test_refused_documents_have_no_data_in_graphql_response_json(
     assert response.status_code == 400
     assert "data" not in response.json()
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_an_operation_that_cannot_be_chosen_is_the_clients_error(
+    client: httpx.AsyncClient,
+) -> None:
+    auth = await _auth(client)
+    two = "query A { viewer { role } } query B { __typename }"
+    for body in (
+        {"query": "query A { viewer { role } }", "operationName": "Nope"},
+        {"query": two},
+        {"query": two, "operationName": "C"},
+    ):
+        for accept, status in (("application/json", 200), (GRAPHQL_RESPONSE, 400)):
+            response = await client.post("/graphql", json=body, headers={**auth, "Accept": accept})
+            assert response.status_code == status, (body, accept, response.text)
+            answer = response.json()
+            assert "errors" in answer, (body, answer)
+            assert answer["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert answer.get("data") is None
+            assert accept != GRAPHQL_RESPONSE or "data" not in answer
+    response = await client.post(
+        "/graphql", json={"query": two, "operationName": "B"}, headers=auth
+    )
+    assert response.json() == {"data": {"__typename": "Query"}, "extensions": ANY}
 
 
 async def test_unauthenticated_requests_answer_json(client: httpx.AsyncClient) -> None:
