@@ -21,7 +21,7 @@ import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_QUERY = (ROOT.parent / "shared" / "design" / "queries" / "usage-page.graphql").read_text()
+PAGE_QUERY = (ROOT / "gateway" / "resolvers" / "documents" / "usage-page.graphql").read_text()
 SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 
 
