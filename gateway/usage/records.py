@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.core.enum_values import member_of
 from gateway.orgs.enums import AiBillingMode
+from gateway.orgs.records import MemberRecord
 from gateway.usage.enums import UsageReason
 
 
@@ -61,3 +62,12 @@ class Totals:
 
     def rekeyed(self, key: tuple[Any, ...]) -> Totals:
         return Totals(key, self.calls, self.credits_e4, self.cost_micros, self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class TopMembers:
+    """The largest rows of the By user card, and the count and credits of all its rows."""
+
+    rows: list[tuple[Totals, MemberRecord | None]]
+    total_count: int
+    total_credits_e4: int

@@ -109,18 +109,24 @@ class UsagePage:
         return rules.by_model(await self.model_totals())
 
     async def by_user(self, limit: int) -> UserList:
-        merged = rules.user_rows(await self._read(usage_queries.totals_by_member))
-        total = sum(row.totals.credits_e4 for row in merged)
+        top = await self.db.run(
+            usage_queries.top_members,
+            org_id=self.org_id,
+            first=self.span.first_day,
+            end=self.span.end_day,
+            limit=limit,
+        )
+        total = top.total_credits_e4
         rows = [
             UserShare(
-                row.member,
-                row.display_name,
-                row.totals,
-                row.totals.credits_e4 / total if total else 0.0,
+                member,
+                member.name if member is not None else rules.UNKNOWN_USER,
+                totals,
+                totals.credits_e4 / total if total else 0.0,
             )
-            for row in merged[:limit]
+            for totals, member in top.rows
         ]
-        return UserList(rows, len(merged))
+        return UserList(rows, top.total_count)
 
     async def activity(self, limit: int, before: tuple[datetime, str] | None) -> ActivityPage:
         """Calls newest first after ``before`` = ``(occurred_at, event_id)``."""
