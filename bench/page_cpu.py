@@ -63,7 +63,9 @@ async def measure(calls: int, rounds: int) -> float:
 def one(root: str | None, calls: int, rounds: int) -> float:
     command = [sys.executable, "-m", "bench.page_cpu", "--calls", str(calls)]
     command += ["--rounds", str(rounds)] + (["--root", root] if root else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(done.stderr[-2000:])
     return float(done.stdout.split()[-2])
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.catalog.records import ModelRecord
 from gateway.orgs.records import MemberRecord
 from gateway.storage.columns import CodePointOrder
 from gateway.storage.records import record, recorder, records
@@ -30,12 +31,13 @@ from gateway.storage.tables import (
     ai_daily_by_member,
     ai_daily_by_model,
     ai_daily_by_reason,
+    ai_models,
     ai_monthly_by_member,
     ai_monthly_by_model,
     ai_monthly_by_reason,
     members,
 )
-from gateway.usage.records import CallRecord, TopMembers, Totals
+from gateway.usage.records import ActivityRows, CallRecord, TopMembers, Totals
 from gateway.usage.rules import UNKNOWN_USER
 
 SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
@@ -218,8 +220,29 @@ def _activity(*, after: bool) -> Select[Any]:
     return stmt.order_by(c.occurred_at.desc(), c.event_id.desc()).limit(bindparam("limit"))
 
 
+def _with_people(calls: Select[Any]) -> Select[Any]:
+    """The page's calls with their member and model beside each row, so that the activity log
+    needs no second wave of statements for them."""
+    page = calls.subquery()
+    member_cols = [members.c[f].label(f"member_{f}") for f in MEMBER_FIELDS]
+    model_cols = [ai_models.c[f].label(f"model_{f}") for f in MODEL_FIELDS]
+    return (
+        select(page, *member_cols, *model_cols)
+        .select_from(
+            page.outerjoin(
+                members, and_(members.c.org_id == page.c.org_id, members.c.id == page.c.member_id)
+            ).outerjoin(ai_models, ai_models.c.id == page.c.model_id)
+        )
+        .order_by(page.c.occurred_at.desc(), page.c.event_id.desc())
+    )
+
+
+MEMBER_FIELDS = ("org_id", "id", "name", "email", "role", "removed")
+MODEL_FIELDS = ("id", "provider", "tier", "label")
 _ACTIVITY_FIRST = _activity(after=False)
 _ACTIVITY_AFTER = _activity(after=True)
+_PEOPLE_FIRST = _with_people(_ACTIVITY_FIRST)
+_PEOPLE_AFTER = _with_people(_ACTIVITY_AFTER)
 
 
 async def activity_page(
@@ -239,6 +262,39 @@ async def activity_page(
         params.update(b_at=before[0], b_id=before[1])
     result = await conn.execute(stmt, params)
     return records(CallRecord, result, result.keys())
+
+
+async def activity_page_with_people(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime,
+    end: datetime,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> ActivityRows:
+    """:func:`activity_page` with the members and models its calls name (each built once)."""
+    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
+    stmt = _PEOPLE_FIRST
+    if before is not None:
+        stmt = _PEOPLE_AFTER
+        params.update(b_at=before[0], b_id=before[1])
+    result = await conn.execute(stmt, params)
+    keys = list(result.keys())
+    to_call = recorder(CallRecord, keys)
+    member_at = [keys.index(f"member_{f}") for f in MEMBER_FIELDS]
+    model_at = [keys.index(f"model_{f}") for f in MODEL_FIELDS]
+    calls: list[CallRecord] = []
+    people: dict[str, MemberRecord] = {}
+    models: dict[str, ModelRecord] = {}
+    for row in result.all():
+        call = to_call(row)
+        calls.append(call)
+        if row[member_at[1]] is not None and call.member_id not in people:
+            people[call.member_id] = MemberRecord(*[row[n] for n in member_at])
+        if row[model_at[0]] is not None and call.model_id not in models:
+            models[call.model_id] = ModelRecord(*[row[n] for n in model_at])
+    return ActivityRows(calls, list(people.values()), list(models.values()))
 
 
 def _activity_since(*, after: bool) -> Select[Any]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.catalog.records import ModelRecord
 from gateway.core.enum_values import member_of
 from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.records import MemberRecord
@@ -71,3 +72,12 @@ class TopMembers:
     rows: list[tuple[Totals, MemberRecord | None]]
     total_count: int
     total_credits_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRows:
+    """A page of the activity log and the members and models its calls name."""
+
+    calls: list[CallRecord]
+    members: list[MemberRecord]
+    models: list[ModelRecord]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from gateway.catalog.records import ModelRecord
 from gateway.clock import Clock
 from gateway.core.batches import IngestResult
 from gateway.core.buckets import Granularity
@@ -50,6 +51,8 @@ class ActivityPage:
     calls: list[CallRecord]
     has_next: bool
     total_count: int
+    # The members and models the calls name, when the page's statement read them already.
+    people: tuple[Sequence[MemberRecord], Sequence[ModelRecord]] | None = None
 
 
 class UsagePage:
@@ -132,7 +135,7 @@ class UsagePage:
         """Calls newest first after ``before`` = ``(occurred_at, event_id)``."""
         page, reasons = await asyncio.gather(
             self.db.run(
-                usage_queries.activity_page,
+                usage_queries.activity_page_with_people,
                 org_id=self.org_id,
                 start=self.span.start,
                 end=self.span.end,
@@ -141,7 +144,12 @@ class UsagePage:
             ),
             self.reason_totals(),
         )
-        return ActivityPage(page[:limit], len(page) > limit, sum(t.calls for t in reasons))
+        return ActivityPage(
+            page.calls[:limit],
+            len(page.calls) > limit,
+            sum(t.calls for t in reasons),
+            (page.members, page.models),
+        )
 
     async def activity_since(
         self, since: datetime, limit: int, after: tuple[datetime, str] | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ import strawberry
 
 from gateway.catalog.records import ModelRecord
 from gateway.core.money import credits_from_int, usd_from_int
+from gateway.orgs.records import MemberRecord
 from gateway.resolvers.catalog import AiModel
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import AiBillingMode, AiProvider, TrendDirection, UsageReason
@@ -184,15 +185,25 @@ class UsageCall(Node):
         return AiModel.from_record(self.model_record) if self.model_record is not None else None
 
     @classmethod
-    async def build(cls, info: Info, calls: list[CallRecord], zone: ZoneInfo) -> list[UsageCall]:
-        """The calls of a page, their members and models fetched by the loaders in one batch
-        each (the model only for BYOK rows: on credits rows it is never exposed)."""
-        loaders = info.context.loaders
-        records = await loaders.members.load_many([call.member_id for call in calls])
+    async def build(
+        cls,
+        info: Info,
+        calls: list[CallRecord],
+        zone: ZoneInfo,
+        known: tuple[Sequence[MemberRecord], Sequence[ModelRecord]] | None = None,
+    ) -> list[UsageCall]:
+        """The calls of a page with their members and models: ``known``, when the page's own
+        statement read them, else fetched by the loaders in one batch each (the model only for
+        BYOK rows: on credits rows it is never exposed)."""
+        if known is None:
+            loaders = info.context.loaders
+            found = await loaders.members.load_many([call.member_id for call in calls])
+            byok = [call.model_id for call in calls if call.byok]
+            models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+        else:
+            found, models = list(known[0]), {model.id: model for model in known[1]}
         # One Member object per member, however many of the page's calls are theirs.
-        people = {m.id: Member.from_record(m) for m in records if m is not None and not m.removed}
-        byok = [call.model_id for call in calls if call.byok]
-        models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+        people = {m.id: Member.from_record(m) for m in found if m is not None and not m.removed}
         return [
             cls.of(call, zone, people.get(call.member_id), models.get(call.model_id))
             for call in calls
