@@ -162,8 +162,8 @@ class UsageBucket:
 
 @strawberry.type(description="One AI call of the activity log.")
 class UsageCall(Node):
-    member_object: strawberry.Private[Member | None]
-    model_record: strawberry.Private[ModelRecord | None]
+    # Plain fields, filled when the page is built: read straight off the object, not through
+    # a resolver per row.
     occurred_at: datetime = strawberry.field(description="When the call happened (local time).")
     reason: UsageReason = strawberry.field(description="The feature that triggered the call.")
     reason_label: str = strawberry.field(description="Chat, Generate field, Summarize CV.")
@@ -173,16 +173,12 @@ class UsageCall(Node):
     estimated_cost_usd: Decimal | None = strawberry.field(
         description="Set on BYOK rows only: tokens x the model's price when the call happened."
     )
-
-    @strawberry.field(description="Null when the member has been removed ('Unknown user').")
-    def member(self) -> Member | None:
-        return self.member_object
-
-    @strawberry.field(
+    member: Member | None = strawberry.field(
+        description="Null when the member has been removed ('Unknown user')."
+    )
+    model: AiModel | None = strawberry.field(
         description="Set on BYOK rows only: on credits rows the model is an internal detail and is never exposed."
     )
-    def model(self) -> AiModel | None:
-        return AiModel.from_record(self.model_record) if self.model_record is not None else None
 
     @classmethod
     async def build(
@@ -202,22 +198,23 @@ class UsageCall(Node):
             models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
         else:
             found, models = list(known[0]), {model.id: model for model in known[1]}
-        # One Member object per member, however many of the page's calls are theirs.
+        # One Member and one AiModel object each, however many of the page's calls are theirs.
         people = {m.id: Member.from_record(m) for m in found if m is not None and not m.removed}
+        shown = {key: AiModel.from_record(m) for key, m in models.items() if m is not None}
         return [
-            cls.of(call, zone, people.get(call.member_id), models.get(call.model_id))
+            cls.of(call, zone, people.get(call.member_id), shown.get(call.model_id))
             for call in calls
         ]
 
     @classmethod
     def of(
-        cls, call: CallRecord, zone: ZoneInfo, member: Member | None, model: ModelRecord | None
+        cls, call: CallRecord, zone: ZoneInfo, member: Member | None, model: AiModel | None
     ) -> UsageCall:
         byok = call.byok
         return cls(
             id=encode_global_id("UsageCall", call.org_id, call.event_id),
-            member_object=member,
-            model_record=model if byok else None,
+            member=member,
+            model=model if byok else None,
             occurred_at=call.occurred_at.astimezone(zone),
             reason=call.reason,
             reason_label=call.reason.label,
