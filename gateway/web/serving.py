@@ -126,7 +126,14 @@ class GatewayHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._awaiting_head = False
         super().on_headers_complete()
-        if self.balance is not None and self._counted and self.balance.over_share():
+        balance = self.balance
+        # (No cycle when the request was an upgrade.)
+        if (
+            balance is not None
+            and self._counted
+            and self.cycle is not None
+            and balance.over_share()
+        ):
             # Counted as gone at once, so that one worker does not shed several at a time.
             self._uncount()
             self.cycle.keep_alive = False
