@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
+import logging.config
 import math
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ from gateway.core.errors import ErrorCode
 from gateway.web.header_limit import MAX_HEADER_BYTES
 
 log = logging.getLogger("gateway.serve")
+PR_SET_PDEATHSIG = 1
 
 Counts = ctypes.Array[ctypes.c_int]
 
@@ -176,8 +178,23 @@ def _config(options: ServeOptions) -> uvicorn.Config:
     )
 
 
-def run_worker(options: ServeOptions, counts: Counts | None, index: int) -> None:
+def _stop_with_parent(supervisor: int) -> None:
+    """SIGTERM when the supervisor dies, even by SIGKILL: no orphan keeps the port (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return  # not Linux: the supervisor's own SIGTERM handling still stops the workers
+    if os.getppid() != supervisor:  # the supervisor was already gone before prctl
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_worker(
+    options: ServeOptions, counts: Counts | None, index: int, supervisor: int | None = None
+) -> None:
     """One worker: its own listener, served until SIGTERM or SIGINT."""
+    if supervisor is not None:
+        _stop_with_parent(supervisor)
     GatewayHttpProtocol.balance = None if counts is None else Balance(counts, index)
     config = _config(options)
     sock = _listener(options.host, options.port, reuse_port=counts is not None)
@@ -204,7 +221,9 @@ class Supervisor:
 
     def _start(self, index: int) -> multiprocessing.process.BaseProcess:
         process = self.context.Process(
-            target=run_worker, args=(self.options, self.counts, index), name=f"worker-{index}"
+            target=run_worker,
+            args=(self.options, self.counts, index, os.getpid()),
+            name=f"worker-{index}",
         )
         process.start()
         return process
@@ -214,6 +233,7 @@ class Supervisor:
         self.stopping.set()
 
     def run(self) -> None:
+        logging.config.dictConfig(self.options.log_config)
         # Bound (never listening) for the supervisor's lifetime: a port another program holds
         # fails here at once, and none can take it between worker restarts.
         guard = _listener(self.options.host, self.options.port, reuse_port=True)
