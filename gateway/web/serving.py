@@ -35,6 +35,7 @@ from gateway.web.header_limit import MAX_HEADER_BYTES
 
 log = logging.getLogger("gateway.serve")
 PR_SET_PDEATHSIG = 1
+SHED_PAUSE_S = 0.1
 
 Counts = ctypes.Array[ctypes.c_int]
 
@@ -50,22 +51,39 @@ class ServeOptions:
 
 
 class Balance:
-    """Open connections per worker, one slot each; a worker writes only its own slot."""
+    """Open connections per worker, one slot each; a worker writes only its own slot.
+
+    A worker sheds one connection at a time: none while one it told to close is still open,
+    nor for a moment after it closed, so that its client's reconnection is counted before the
+    shares are worked out again (otherwise the totals shrink meanwhile and a worker holding
+    all four connections would shed all of them).
+    """
 
     def __init__(self, counts: Counts, index: int) -> None:
         self.counts = counts
         self.index = index
+        self.leaving = 0
+        self.quiet_until = 0.0
         counts[index] = 0
 
     def opened(self) -> None:
         self.counts[self.index] += 1
 
-    def closed(self) -> None:
+    def closed(self, *, leaving: bool, now: float) -> None:
         self.counts[self.index] -= 1
+        if leaving:
+            self.leaving -= 1
+            self.quiet_until = now + SHED_PAUSE_S
 
-    def over_share(self) -> bool:
+    def shed_one(self, now: float) -> bool:
+        """Whether a connection should go because this worker holds more than its share."""
+        if self.leaving or now < self.quiet_until:
+            return False
         total = sum(self.counts)
-        return self.counts[self.index] > math.ceil(total / len(self.counts))
+        if self.counts[self.index] > math.ceil(total / len(self.counts)):
+            self.leaving += 1
+            return True
+        return False
 
 
 def _refusal(status: int, reason: str, message: str) -> bytes:
@@ -97,6 +115,7 @@ class GatewayHttpProtocol(HttpToolsProtocol):
     _awaiting_head = True
     _head_bytes = 0
     _counted = False
+    _leaving = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -105,13 +124,10 @@ class GatewayHttpProtocol(HttpToolsProtocol):
             self._counted = True
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._uncount()
-        super().connection_lost(exc)
-
-    def _uncount(self) -> None:
         if self._counted and self.balance is not None:
-            self.balance.closed()
             self._counted = False
+            self.balance.closed(leaving=self._leaving, now=time.monotonic())
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
@@ -130,14 +146,10 @@ class GatewayHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         balance = self.balance
         # (No cycle when the request was an upgrade.)
-        if (
-            balance is not None
-            and self._counted
-            and self.cycle is not None
-            and balance.over_share()
-        ):
-            # Counted as gone at once, so that one worker does not shed several at a time.
-            self._uncount()
+        if balance is None or not self._counted or self._leaving or self.cycle is None:
+            return
+        if balance.shed_one(time.monotonic()):
+            self._leaving = True
             self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
