@@ -55,9 +55,9 @@ schema: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/usage-gateway demo
 
+# Every benchmark in turn (bench/all.py), then one table of bench/results/*.json; needs wrk.
 bench: $(STAMP)
-	$(BIN)/python -m bench.usage_page --engine postgresql
-	$(BIN)/python -m bench.response_cache
+	$(BIN)/python -m bench.all
 
 # Under a minute on small data: prints its table, fails only on errors or growing statements.
 bench-quick: $(STAMP)

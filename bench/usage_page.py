@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import httpx
 from sqlalchemy import event, func, select, text
 
 from bench.dataset import build
+from bench.report import Row, save
 from gateway.clock import fixed_clock
 from gateway.config import Settings
 from gateway.core.cursors import CursorCodec
@@ -33,7 +35,7 @@ from gateway.storage.versions import move_versions
 from gateway.web.app import create_app, settle_heap
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_QUERY = (ROOT.parent / "shared" / "design" / "queries" / "usage-page.graphql").read_text()
+PAGE_QUERY = (ROOT / "gateway" / "resolvers" / "documents" / "usage-page.graphql").read_text()
 ACTIVITY_QUERY = """query($after: String) { organization { usage { activity(first: 50, after: $after) {
   edges { node { id occurredAt creditsCharged member { name } } } } } } }"""
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -106,8 +108,8 @@ async def timed(
     return samples
 
 
-async def run(args: argparse.Namespace) -> None:
-    url = await prepare(args.engine, args.calls, args.older, args.fresh)
+async def run(args: argparse.Namespace, calls: int, *, fresh: bool) -> Measured:
+    url = await prepare(args.engine, calls, args.older, fresh)
     # Fresh answers: the response cache is measured by bench.response_cache.
     settings = Settings(database_url=url, rate_limit_points=0, response_cache_bytes=0)
     db = Database.from_url(url)
@@ -139,7 +141,7 @@ async def run(args: argparse.Namespace) -> None:
         first_page = await timed(client, ACTIVITY_QUERY, token, {}, args.rounds)
         async with db.read() as conn:
             month_start = datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
-            depth = min(1_000_000, args.calls - 100)
+            depth = min(1_000_000, calls - 100)
             row = (
                 await conn.execute(
                     select(ai_calls.c.occurred_at, ai_calls.c.event_id)
@@ -166,21 +168,108 @@ async def run(args: argparse.Namespace) -> None:
     await db.dispose()
 
     p50 = statistics.median(month)
+    raw_p50 = statistics.median(raw)
+    year_ratio = statistics.median(year) / p50
+    deep_ratio = statistics.median(deep) / statistics.median(first_page)
     print(
         f"engine {args.engine}, {args.calls:,} calls this month, {args.older:,} in each of 12 months before"
     )
-    print(f"usage page, this month:   p50 {p50:6.1f} ms   p99 {pct(month, 0.99):6.1f} ms")
-    print(
-        f"usage page, 365 days:     p50 {statistics.median(year):6.1f} ms   ratio to month {statistics.median(year) / p50:.2f}"
+    return Measured(
+        p50=p50,
+        p99=pct(month, 0.99),
+        raw_p50=raw_p50,
+        year_ratio=year_ratio,
+        deep_ratio=deep_ratio,
+        depth=depth,
+        statements=len(page_statements),
     )
-    print(
-        f"raw SQL of the page:      p50 {statistics.median(raw):6.1f} ms   end-to-end / raw {p50 / statistics.median(raw):.2f}"
-    )
-    print(f"SQL statements per page:  {len(page_statements)} (credential look-up included)")
-    print(
-        f"activity first page:      p50 {statistics.median(first_page):6.1f} ms; {depth:,} rows deep: "
-        f"p50 {statistics.median(deep):6.1f} ms   ratio {statistics.median(deep) / statistics.median(first_page):.2f}"
-    )
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    p50: float
+    p99: float
+    raw_p50: float
+    year_ratio: float
+    deep_ratio: float
+    depth: int
+    statements: int
+
+
+def rows(args: argparse.Namespace, base: Measured, large: Measured | None) -> list[Row]:
+    where = f"{args.calls:,} calls this month ({args.engine})"
+    ratio = base.p50 / base.raw_p50
+    out = [
+        Row(
+            f"Usage page, {where}: p50 / p99",
+            "",
+            f"{base.p50:.1f} / {base.p99:.1f} ms",
+        ),
+        Row(
+            "Usage page end-to-end ÷ raw SQL of its statements",
+            "≤ 2",
+            f"{ratio:.2f} ({base.p50:.1f} ÷ {base.raw_p50:.1f} ms)",
+            ratio <= 2,
+        ),
+        Row(
+            "Usage page over 365 days ÷ this month",
+            "≤ 1.5",
+            f"{base.year_ratio:.2f}",
+            base.year_ratio <= 1.5,
+        ),
+        Row(
+            f"Activity page {base.depth:,} rows deep ÷ first page",
+            "≤ 1.2",
+            f"{base.deep_ratio:.2f}",
+            base.deep_ratio <= 1.2,
+        ),
+        Row(
+            "SQL statements per page (credential look-up included)",
+            "≤ 12",
+            str(base.statements),
+            base.statements <= 12,
+        ),
+    ]
+    if large is None:
+        out.append(
+            Row(
+                f"Usage page {args.large:,} ÷ {args.calls:,} calls",
+                "≤ 1.2",
+                f"not measured: build it with --calls {args.large} first",
+                None,
+            )
+        )
+    else:
+        growth = large.p50 / base.p50
+        out.append(
+            Row(
+                f"Usage page {args.large:,} ÷ {args.calls:,} calls (same run)",
+                "≤ 1.2",
+                f"{growth:.2f} ({large.p50:.1f} ÷ {base.p50:.1f} ms)",
+                growth <= 1.2,
+            )
+        )
+    return out
+
+
+async def run_all(args: argparse.Namespace) -> list[Row]:
+    base = await run(args, args.calls, fresh=args.fresh)
+    large = None
+    if args.large and await built(args.engine, args.large):
+        large = await run(args, args.large, fresh=False)
+    return rows(args, base, large)
+
+
+async def built(engine: str, calls: int) -> bool:
+    """Whether the larger dataset is there (building 10M calls takes a long while)."""
+    name = f"bench_usage_{calls}"
+    if engine == "sqlite":
+        return Path(f"/tmp/{name}.db").exists()
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await admin.close()
 
 
 def main() -> None:
@@ -192,7 +281,13 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--fresh", action="store_true", help="rebuild the dataset")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=10_000_000,
+        help="a larger dataset compared in the same run when it is built (0: none)",
+    )
+    save("usage_page", asyncio.run(run_all(parser.parse_args())))
 
 
 if __name__ == "__main__":

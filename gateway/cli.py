@@ -40,7 +40,7 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from gateway.web.serving import ServeOptions, serve
 
     settings = _settings()
     asyncio.run(_migrate(settings))
@@ -48,18 +48,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
         # Each worker writes its metrics to files here; /metrics adds them up.
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="gateway-metrics-")
-    uvicorn.run(
-        "gateway.web.asgi:app_from_env",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        log_config=log_config(settings.log_format, settings.log_level),
-        access_log=False,  # gateway.access writes one structured line per request instead
-        # SIGTERM: stop accepting, let in-flight requests finish, cancel them after this long.
-        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    serve(
+        ServeOptions(
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=log_config(settings.log_format, settings.log_level),
+            grace_s=settings.shutdown_grace_s,
+        )
     )
 
 

@@ -7,10 +7,23 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, func, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.catalog.records import ModelRecord
 from gateway.orgs.records import MemberRecord
+from gateway.storage.columns import CodePointOrder
 from gateway.storage.records import record, recorder, records
 from gateway.storage.spans import rollup_sums, span_params
 from gateway.storage.tables import (
@@ -18,12 +31,14 @@ from gateway.storage.tables import (
     ai_daily_by_member,
     ai_daily_by_model,
     ai_daily_by_reason,
+    ai_models,
     ai_monthly_by_member,
     ai_monthly_by_model,
     ai_monthly_by_reason,
     members,
 )
-from gateway.usage.records import CallRecord, Totals
+from gateway.usage.records import ActivityRows, CallRecord, TopMembers, Totals
+from gateway.usage.rules import UNKNOWN_USER
 
 SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
 
@@ -86,39 +101,76 @@ async def totals_by_model(
 
 
 @cache
-def _member_totals_statement() -> Select[Any]:
+def _top_members_statement() -> Select[Any]:
+    """The By user card in one statement: removed and unknown members merged into one row
+    (``member_id`` null), largest first, with the count and credits of every row, so that a
+    page reads only the rows it shows however many members the organization has."""
     sums = rollup_sums(ai_daily_by_member, ai_monthly_by_member, ("member_id",), SUMS).subquery()
+    org: BindParameter[str] = bindparam("org_id")
+    seen = members.alias("seen")
+    current = and_(seen.c.id.is_not(None), seen.c.removed.is_(False))
+    joined = (
+        select(
+            case((current, sums.c.member_id), else_=null()).label("member_id"),
+            *(sums.c[s] for s in SUMS),
+        )
+        .select_from(
+            sums.outerjoin(seen, and_(seen.c.org_id == org, seen.c.id == sums.c.member_id))
+        )
+        .where(sums.c.calls != 0)
+        .subquery()
+    )
+    merged = (
+        select(joined.c.member_id, *(func.sum(joined.c[s]).label(s) for s in SUMS))
+        .group_by(joined.c.member_id)
+        .subquery()
+    )
+    shown = members.alias("shown")
     # Only what the card and the Member type need (no timestamps to convert per row).
-    wanted = (members.c.org_id, members.c.id, members.c.name, members.c.email, members.c.role)
-    return select(sums, *wanted, members.c.removed).outerjoin(
-        members,
-        and_(members.c.org_id == bindparam("org_id"), members.c.id == sums.c.member_id),
+    wanted = (shown.c.org_id, shown.c.id, shown.c.name, shown.c.email, shown.c.role)
+    name = CodePointOrder(func.coalesce(shown.c.name, UNKNOWN_USER))
+    return (
+        select(
+            *(merged.c[s] for s in SUMS),
+            *wanted,
+            shown.c.removed,
+            func.count().over().label("row_count"),
+            func.sum(merged.c.credits_e4).over().label("all_credits_e4"),
+        )
+        .select_from(
+            merged.outerjoin(shown, and_(shown.c.org_id == org, shown.c.id == merged.c.member_id))
+        )
+        .order_by(merged.c.credits_e4.desc(), merged.c.calls.desc(), name, shown.c.id)
+        .limit(bindparam("limit"))
     )
 
 
-async def totals_by_member(
-    conn: AsyncConnection, *, org_id: str, first: date, end: date
-) -> list[tuple[Totals, MemberRecord | None]]:
-    """Keys ``(member_id,)`` with the member row (name, removed flag), both modes together."""
+async def top_members(
+    conn: AsyncConnection, *, org_id: str, first: date, end: date, limit: int
+) -> TopMembers:
+    """The ``limit`` largest rows of the By user card (see :func:`_top_members_statement`)."""
     if first >= end:
-        return []
-    joined = _member_totals_statement()
-    out: list[tuple[Totals, MemberRecord | None]] = []
-    params = span_params(org_id=org_id, first=first, end=end)
-    result = await conn.execute(joined, params)
+        return TopMembers([], 0, 0)
+    params = {**span_params(org_id=org_id, first=first, end=end), "limit": limit}
+    result = await conn.execute(_top_members_statement(), params)
     to_member = recorder(MemberRecord, result.keys())
-    for row in result.all():
-        if not row.calls:
-            continue
-        totals = Totals(
-            key=(row.member_id,),
-            calls=int(row.calls),
-            credits_e4=int(row.credits_e4),
-            cost_micros=int(row.cost_micros),
-            tokens=int(row.tokens),
+    rows = result.all()
+    out = [
+        (
+            Totals(
+                key=(row.id,),
+                calls=int(row.calls),
+                credits_e4=int(row.credits_e4),
+                cost_micros=int(row.cost_micros),
+                tokens=int(row.tokens),
+            ),
+            to_member(row) if row.id is not None else None,
         )
-        out.append((totals, to_member(row) if row.id is not None else None))
-    return out
+        for row in rows
+    ]
+    if not rows:
+        return TopMembers([], 0, 0)
+    return TopMembers(out, int(rows[0].row_count), int(rows[0].all_credits_e4))
 
 
 async def credits_by_day(
@@ -168,8 +220,29 @@ def _activity(*, after: bool) -> Select[Any]:
     return stmt.order_by(c.occurred_at.desc(), c.event_id.desc()).limit(bindparam("limit"))
 
 
+def _with_people(calls: Select[Any]) -> Select[Any]:
+    """The page's calls with their member and model beside each row, so that the activity log
+    needs no second wave of statements for them."""
+    page = calls.subquery()
+    member_cols = [members.c[f].label(f"member_{f}") for f in MEMBER_FIELDS]
+    model_cols = [ai_models.c[f].label(f"model_{f}") for f in MODEL_FIELDS]
+    return (
+        select(page, *member_cols, *model_cols)
+        .select_from(
+            page.outerjoin(
+                members, and_(members.c.org_id == page.c.org_id, members.c.id == page.c.member_id)
+            ).outerjoin(ai_models, ai_models.c.id == page.c.model_id)
+        )
+        .order_by(page.c.occurred_at.desc(), page.c.event_id.desc())
+    )
+
+
+MEMBER_FIELDS = ("org_id", "id", "name", "email", "role", "removed")
+MODEL_FIELDS = ("id", "provider", "tier", "label")
 _ACTIVITY_FIRST = _activity(after=False)
 _ACTIVITY_AFTER = _activity(after=True)
+_PEOPLE_FIRST = _with_people(_ACTIVITY_FIRST)
+_PEOPLE_AFTER = _with_people(_ACTIVITY_AFTER)
 
 
 async def activity_page(
@@ -189,6 +262,39 @@ async def activity_page(
         params.update(b_at=before[0], b_id=before[1])
     result = await conn.execute(stmt, params)
     return records(CallRecord, result, result.keys())
+
+
+async def activity_page_with_people(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime,
+    end: datetime,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> ActivityRows:
+    """:func:`activity_page` with the members and models its calls name (each built once)."""
+    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
+    stmt = _PEOPLE_FIRST
+    if before is not None:
+        stmt = _PEOPLE_AFTER
+        params.update(b_at=before[0], b_id=before[1])
+    result = await conn.execute(stmt, params)
+    keys = list(result.keys())
+    to_call = recorder(CallRecord, keys)
+    member_at = [keys.index(f"member_{f}") for f in MEMBER_FIELDS]
+    model_at = [keys.index(f"model_{f}") for f in MODEL_FIELDS]
+    calls: list[CallRecord] = []
+    people: dict[str, MemberRecord] = {}
+    models: dict[str, ModelRecord] = {}
+    for row in result.all():
+        call = to_call(row)
+        calls.append(call)
+        if row[member_at[1]] is not None and call.member_id not in people:
+            people[call.member_id] = MemberRecord(*[row[n] for n in member_at])
+        if row[model_at[0]] is not None and call.model_id not in models:
+            models[call.model_id] = ModelRecord(*[row[n] for n in model_at])
+    return ActivityRows(calls, list(people.values()), list(models.values()))
 
 
 def _activity_since(*, after: bool) -> Select[Any]:

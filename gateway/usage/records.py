@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gateway.catalog.records import ModelRecord
 from gateway.core.enum_values import member_of
 from gateway.orgs.enums import AiBillingMode
+from gateway.orgs.records import MemberRecord
 from gateway.usage.enums import UsageReason
 
 
@@ -61,3 +63,21 @@ class Totals:
 
     def rekeyed(self, key: tuple[Any, ...]) -> Totals:
         return Totals(key, self.calls, self.credits_e4, self.cost_micros, self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class TopMembers:
+    """The largest rows of the By user card, and the count and credits of all its rows."""
+
+    rows: list[tuple[Totals, MemberRecord | None]]
+    total_count: int
+    total_credits_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRows:
+    """A page of the activity log and the members and models its calls name."""
+
+    calls: list[CallRecord]
+    members: list[MemberRecord]
+    models: list[ModelRecord]

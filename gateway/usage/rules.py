@@ -13,7 +13,6 @@ from gateway.core.buckets import Granularity, bucket_start, bucket_starts, perce
 from gateway.core.calendar import local_midnight
 from gateway.core.periods import Period
 from gateway.orgs.enums import PROVIDER_NAMES, AiBillingMode, AiProvider
-from gateway.orgs.records import MemberRecord
 from gateway.usage.enums import TrendDirection, UsageReason
 from gateway.usage.records import Totals
 
@@ -108,28 +107,6 @@ def by_model(models: Sequence[Totals]) -> list[ModelFigures]:
         ModelFigures(AiProvider(t.key[0]), t.key[1], label(t), t, share)
         for t, share in zip(rows, relative(metric), strict=True)
     ]
-
-
-@dataclass(frozen=True)
-class UserRow:
-    member: MemberRecord | None  # None for the merged removed members
-    display_name: str
-    totals: Totals
-
-
-def user_rows(rows: Iterable[tuple[Totals, MemberRecord | None]]) -> list[UserRow]:
-    """One row per current member, and one "Unknown user" row for every removed one."""
-    out: list[UserRow] = []
-    unknown = Totals((None,))
-    for totals, member in rows:
-        if member is not None and not member.removed:
-            out.append(UserRow(member, member.name, totals))
-        else:
-            unknown = unknown + totals
-    if unknown.calls:
-        out.append(UserRow(None, UNKNOWN_USER, unknown))
-    out.sort(key=lambda row: (-row.totals.credits_e4, -row.totals.calls, row.display_name))
-    return out
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from gateway.catalog.records import ModelRecord
 from gateway.clock import Clock
 from gateway.core.batches import IngestResult
 from gateway.core.buckets import Granularity
@@ -50,6 +51,8 @@ class ActivityPage:
     calls: list[CallRecord]
     has_next: bool
     total_count: int
+    # The members and models the calls name, when the page's statement read them already.
+    people: tuple[Sequence[MemberRecord], Sequence[ModelRecord]] | None = None
 
 
 class UsagePage:
@@ -109,24 +112,30 @@ class UsagePage:
         return rules.by_model(await self.model_totals())
 
     async def by_user(self, limit: int) -> UserList:
-        merged = rules.user_rows(await self._read(usage_queries.totals_by_member))
-        total = sum(row.totals.credits_e4 for row in merged)
+        top = await self.db.run(
+            usage_queries.top_members,
+            org_id=self.org_id,
+            first=self.span.first_day,
+            end=self.span.end_day,
+            limit=limit,
+        )
+        total = top.total_credits_e4
         rows = [
             UserShare(
-                row.member,
-                row.display_name,
-                row.totals,
-                row.totals.credits_e4 / total if total else 0.0,
+                member,
+                member.name if member is not None else rules.UNKNOWN_USER,
+                totals,
+                totals.credits_e4 / total if total else 0.0,
             )
-            for row in merged[:limit]
+            for totals, member in top.rows
         ]
-        return UserList(rows, len(merged))
+        return UserList(rows, top.total_count)
 
     async def activity(self, limit: int, before: tuple[datetime, str] | None) -> ActivityPage:
         """Calls newest first after ``before`` = ``(occurred_at, event_id)``."""
         page, reasons = await asyncio.gather(
             self.db.run(
-                usage_queries.activity_page,
+                usage_queries.activity_page_with_people,
                 org_id=self.org_id,
                 start=self.span.start,
                 end=self.span.end,
@@ -135,7 +144,12 @@ class UsagePage:
             ),
             self.reason_totals(),
         )
-        return ActivityPage(page[:limit], len(page) > limit, sum(t.calls for t in reasons))
+        return ActivityPage(
+            page.calls[:limit],
+            len(page.calls) > limit,
+            sum(t.calls for t in reasons),
+            (page.members, page.models),
+        )
 
     async def activity_since(
         self, since: datetime, limit: int, after: tuple[datetime, str] | None

@@ -24,6 +24,7 @@ JWT_SECRET = "e2e-jwt-secret-0123456789abcdef0123456789"
 class Server:
     base_url: str
     env: dict[str, str]
+    pid: int
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -65,7 +66,7 @@ def serving(env: dict[str, str], port: int, *, workers: int) -> Iterator[Server]
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("the server did not start")
             time.sleep(0.2)
-        yield Server(base_url=base_url, env=env)
+        yield Server(base_url=base_url, env=env, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -11,12 +11,10 @@ from hypothesis import strategies as st
 
 from gateway.core.buckets import Granularity
 from gateway.core.periods import Period
-from gateway.orgs.enums import AiBillingMode, AiProvider, Role
-from gateway.orgs.records import MemberRecord
+from gateway.orgs.enums import AiBillingMode, AiProvider
 from gateway.usage.enums import TrendDirection, UsageReason
 from gateway.usage.records import Totals
 from gateway.usage.rules import (
-    UNKNOWN_USER,
     Bucket,
     buckets,
     by_model,
@@ -26,7 +24,6 @@ from gateway.usage.rules import (
     same_point_last_month,
     summary,
     trend,
-    user_rows,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -151,76 +148,6 @@ def test_relative() -> None:
     assert relative([8, 2, 0]) == [1.0, 0.25, 0.0]
     assert relative([0, 0]) == [0.0, 0.0]
     assert relative([]) == []
-
-
-# --- users -----------------------------------------------------------------------------------
-
-
-def _member(ident: str, name: str, *, removed: bool = False) -> MemberRecord:
-    return MemberRecord("org-1", ident, name, f"{ident}@example.com", Role.ADMIN, removed)
-
-
-def test_removed_members_merge_into_one_unknown_user_row() -> None:
-    rows = user_rows(
-        [
-            (_t(("m1",), calls=2, credits=20_000, cost=5, tokens=10), _member("m1", "Zoe")),
-            (
-                _t(("m2",), calls=1, credits=5_000, cost=1, tokens=3),
-                _member("m2", "Adam", removed=True),
-            ),
-            (
-                _t(("m3",), calls=3, credits=7_000, cost=2, tokens=4),
-                _member("m3", "Eve", removed=True),
-            ),
-            (_t(("m9",), calls=1, credits=1_000, cost=1, tokens=1), None),  # no such member
-            (_t(("m4",), calls=5, credits=20_000, cost=9, tokens=20), _member("m4", "Bea")),
-        ]
-    )
-    assert [r.display_name for r in rows] == ["Bea", "Zoe", UNKNOWN_USER]
-    unknown = rows[-1]
-    assert unknown.member is None
-    # 5,000 + 7,000 + 1,000 credits; 1 + 3 + 1 calls; 1 + 2 + 1 cost; 3 + 4 + 1 tokens.
-    assert unknown.totals == Totals((None,), 5, 13_000, 4, 8)
-    assert rows[0].member is not None and rows[0].member.id == "m4"
-
-
-def test_unknown_user_sorts_among_the_others() -> None:
-    rows = user_rows(
-        [
-            (_t(("m1",), calls=1, credits=1_000), _member("m1", "Zoe")),
-            (_t(("m2",), calls=1, credits=9_000), _member("m2", "Adam", removed=True)),
-        ]
-    )
-    assert [r.display_name for r in rows] == [UNKNOWN_USER, "Zoe"]
-
-
-def test_no_unknown_row_without_removed_members() -> None:
-    rows = user_rows([(_t(("m1",), calls=1), _member("m1", "Zoe"))])
-    assert [r.display_name for r in rows] == ["Zoe"]
-    assert user_rows([]) == []
-
-
-def test_removed_members_with_calls_but_no_credits_still_show() -> None:
-    # Under BYOK calls charge no credits; the removed member's calls still need a row.
-    rows = user_rows(
-        [
-            (_t(("m1",), calls=1, cost=50), _member("m1", "Zoe")),
-            (_t(("m2",), calls=4, cost=90), _member("m2", "Adam", removed=True)),
-        ]
-    )
-    # No credits anywhere: 4 calls before 1 call.
-    assert [r.display_name for r in rows] == [UNKNOWN_USER, "Zoe"]
-    assert rows[0].totals == Totals((None,), 4, 0, 90, 0)
-
-
-def test_members_with_equal_figures_sort_by_name() -> None:
-    rows = user_rows(
-        [
-            (_t(("m1",), calls=1, credits=1), _member("m1", "Carl")),
-            (_t(("m2",), calls=1, credits=1), _member("m2", "Anna")),
-        ]
-    )
-    assert [r.display_name for r in rows] == ["Anna", "Carl"]
 
 
 # --- trend -----------------------------------------------------------------------------------

@@ -163,7 +163,7 @@ class UsagePeriod(PeriodFields):
             result = await self.page.activity(limit, position)
         else:
             result = await self.page.activity_since(since, limit, position)
-        calls = await UsageCall.build(info, result.calls, span.zone)
+        calls = await UsageCall.build(info, result.calls, span.zone, result.people)
         edges = [
             UsageCallEdge(
                 make_cursor=partial(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ import strawberry
 
 from gateway.catalog.records import ModelRecord
 from gateway.core.money import credits_from_int, usd_from_int
+from gateway.orgs.records import MemberRecord
 from gateway.resolvers.catalog import AiModel
 from gateway.resolvers.context import Info
 from gateway.resolvers.enums import AiBillingMode, AiProvider, TrendDirection, UsageReason
@@ -161,8 +162,8 @@ class UsageBucket:
 
 @strawberry.type(description="One AI call of the activity log.")
 class UsageCall(Node):
-    member_object: strawberry.Private[Member | None]
-    model_record: strawberry.Private[ModelRecord | None]
+    # Plain fields, filled when the page is built: read straight off the object, not through
+    # a resolver per row.
     occurred_at: datetime = strawberry.field(description="When the call happened (local time).")
     reason: UsageReason = strawberry.field(description="The feature that triggered the call.")
     reason_label: str = strawberry.field(description="Chat, Generate field, Summarize CV.")
@@ -172,41 +173,48 @@ class UsageCall(Node):
     estimated_cost_usd: Decimal | None = strawberry.field(
         description="Set on BYOK rows only: tokens x the model's price when the call happened."
     )
-
-    @strawberry.field(description="Null when the member has been removed ('Unknown user').")
-    def member(self) -> Member | None:
-        return self.member_object
-
-    @strawberry.field(
+    member: Member | None = strawberry.field(
+        description="Null when the member has been removed ('Unknown user')."
+    )
+    model: AiModel | None = strawberry.field(
         description="Set on BYOK rows only: on credits rows the model is an internal detail and is never exposed."
     )
-    def model(self) -> AiModel | None:
-        return AiModel.from_record(self.model_record) if self.model_record is not None else None
 
     @classmethod
-    async def build(cls, info: Info, calls: list[CallRecord], zone: ZoneInfo) -> list[UsageCall]:
-        """The calls of a page, their members and models fetched by the loaders in one batch
-        each (the model only for BYOK rows: on credits rows it is never exposed)."""
-        loaders = info.context.loaders
-        records = await loaders.members.load_many([call.member_id for call in calls])
-        # One Member object per member, however many of the page's calls are theirs.
-        people = {m.id: Member.from_record(m) for m in records if m is not None and not m.removed}
-        byok = [call.model_id for call in calls if call.byok]
-        models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+    async def build(
+        cls,
+        info: Info,
+        calls: list[CallRecord],
+        zone: ZoneInfo,
+        known: tuple[Sequence[MemberRecord], Sequence[ModelRecord]] | None = None,
+    ) -> list[UsageCall]:
+        """The calls of a page with their members and models: ``known``, when the page's own
+        statement read them, else fetched by the loaders in one batch each (the model only for
+        BYOK rows: on credits rows it is never exposed)."""
+        if known is None:
+            loaders = info.context.loaders
+            found = await loaders.members.load_many([call.member_id for call in calls])
+            byok = [call.model_id for call in calls if call.byok]
+            models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+        else:
+            found, models = list(known[0]), {model.id: model for model in known[1]}
+        # One Member and one AiModel object each, however many of the page's calls are theirs.
+        people = {m.id: Member.from_record(m) for m in found if m is not None and not m.removed}
+        shown = {key: AiModel.from_record(m) for key, m in models.items() if m is not None}
         return [
-            cls.of(call, zone, people.get(call.member_id), models.get(call.model_id))
+            cls.of(call, zone, people.get(call.member_id), shown.get(call.model_id))
             for call in calls
         ]
 
     @classmethod
     def of(
-        cls, call: CallRecord, zone: ZoneInfo, member: Member | None, model: ModelRecord | None
+        cls, call: CallRecord, zone: ZoneInfo, member: Member | None, model: AiModel | None
     ) -> UsageCall:
         byok = call.byok
         return cls(
             id=encode_global_id("UsageCall", call.org_id, call.event_id),
-            member_object=member,
-            model_record=model if byok else None,
+            member=member,
+            model=model if byok else None,
             occurred_at=call.occurred_at.astimezone(zone),
             reason=call.reason,
             reason_label=call.reason.label,
