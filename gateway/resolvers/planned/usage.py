@@ -3,7 +3,7 @@ values the same as ``resolvers/usage`` gives them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -122,11 +122,18 @@ async def _activity(page: UsagePage, args: Args, request: Request) -> CallPage:
     else:
         result = await page.activity_since(since, limit, position)
     calls = result.calls
-    loaders = context.loaders
-    members = await loaders.members.load_many([call.member_id for call in calls])
+    if result.people is None:
+        loaders = context.loaders
+        members: Sequence[MemberRecord | None] = await loaders.members.load_many(
+            [call.member_id for call in calls]
+        )
+        byok = [call.model_id for call in calls if call.byok]
+        models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
+    else:
+        # As the general path: the page's own statement read its members and models.
+        members = list(result.people[0])
+        models = {model.id: model for model in result.people[1]}
     people = {m.id: m for m in members if m is not None and not m.removed}
-    byok = [call.model_id for call in calls if call.byok]
-    models = dict(zip(byok, await loaders.models.load_many(byok), strict=True))
     edges = [
         CallRow(
             call,
