@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.orgs.records import ApiKeyRecord
+from gateway.orgs.queries import ORG_COLUMNS, org_beside
+from gateway.orgs.records import ApiKeyRecord, OrgRecord
 from gateway.storage.records import record
-from gateway.storage.tables import api_keys
+from gateway.storage.tables import api_keys, organizations
 from gateway.storage.versions import DataVersions, version_columns, versions_of
 
 
@@ -35,17 +36,21 @@ async def insert_api_key(
     )
 
 
-_API_KEY = select(api_keys, *version_columns(api_keys.c.org_id)).where(
-    api_keys.c.key_hash == bindparam("key_hash")
+_API_KEY = (
+    select(api_keys, *version_columns(api_keys.c.org_id), *ORG_COLUMNS)
+    .outerjoin(organizations, organizations.c.id == api_keys.c.org_id)
+    .where(api_keys.c.key_hash == bindparam("key_hash"))
 )
 
 
 async def find_api_key(
     conn: AsyncConnection, *, key_hash: str
-) -> tuple[ApiKeyRecord, DataVersions] | None:
-    """The key and its organization's data versions, in one statement."""
+) -> tuple[ApiKeyRecord, DataVersions, OrgRecord | None] | None:
+    """The key, its organization and the organization's data versions, in one statement."""
     row = (await conn.execute(_API_KEY, {"key_hash": key_hash})).first()
-    return (record(ApiKeyRecord, row), versions_of(row)) if row is not None else None
+    if row is None:
+        return None
+    return record(ApiKeyRecord, row), versions_of(row), org_beside(row)
 
 
 async def revoke_api_key(conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime) -> bool:

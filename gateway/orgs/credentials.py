@@ -17,6 +17,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.orgs import api_key_queries, member_queries
 from gateway.orgs.enums import Permission, Role
+from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
 from gateway.storage.versions import DataVersions
 
@@ -50,6 +51,8 @@ class Caller:
     credential_id: str = field(default="")
     # The organization's data versions, read with the credential (the response cache's key).
     versions: DataVersions | None = field(default=None, compare=False)
+    # The organization, read by the same statement: no second round trip before the page.
+    organization: OrgRecord | None = field(default=None, compare=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -126,7 +129,7 @@ class Authenticator:
             found = await api_key_queries.find_api_key(conn, key_hash=hash_api_key(token))
         if found is None:
             raise AuthError("unknown API key")
-        row, versions = found
+        row, versions, organization = found
         if row.revoked_at is not None:
             raise AuthError("this API key has been revoked")
         return Caller(
@@ -137,6 +140,7 @@ class Authenticator:
             api_key_name=row.name,
             credential_id=credential_name("key", row.org_id, row.id),
             versions=versions,
+            organization=organization,
         )
 
     async def _signing_key(self, token: str) -> tuple[object, list[str]]:
@@ -188,18 +192,20 @@ class Authenticator:
             raise AuthError("the token is not valid yet (nbf)")
         org_id, member_id = str(claims["org"]), str(claims["sub"])
         async with self._db.read() as conn:
-            member, permissions, versions = await member_queries.get_member_with_permissions(
+            found = await member_queries.get_member_with_permissions(
                 conn, org_id=org_id, member_id=member_id
             )
-        if member is None:
+        if found is None:
             raise AuthError("unknown member")
+        member = found.member
         if member.removed:
             raise AuthError("this member has been removed from the organization")
         return Caller(
             org_id=org_id,
-            permissions=permissions,
+            permissions=found.permissions,
             member_id=member_id,
             role=member.role,
             credential_id=credential_name("member", org_id, member_id),
-            versions=versions,
+            versions=found.versions,
+            organization=found.organization,
         )

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.orgs.records import MemberRecord
+from gateway.orgs.queries import ORG_COLUMNS, org_beside
+from gateway.orgs.records import MemberRecord, OrgRecord
 from gateway.storage.db import upsert_replace
 from gateway.storage.records import record, records
-from gateway.storage.tables import members, role_permissions
+from gateway.storage.tables import members, organizations, role_permissions
 from gateway.storage.versions import DataVersions, version_columns, versions_of
 
 # Statements of every request, built once.
 _MEMBER_WITH_PERMISSIONS = (
-    select(members, role_permissions.c.permission, *version_columns(members.c.org_id))
+    select(members, role_permissions.c.permission, *version_columns(members.c.org_id), *ORG_COLUMNS)
     .outerjoin(role_permissions, role_permissions.c.role == members.c.role)
+    .outerjoin(organizations, organizations.c.id == members.c.org_id)
     .where(members.c.org_id == bindparam("org_id"), members.c.id == bindparam("id"))
 )
 _MEMBERS_BY_IDS = select(members).where(
@@ -25,16 +28,29 @@ _MEMBERS_BY_IDS = select(members).where(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class MemberCredential:
+    """What one statement reads for a member's token."""
+
+    member: MemberRecord
+    permissions: frozenset[str]
+    versions: DataVersions
+    organization: OrgRecord | None
+
+
 async def get_member_with_permissions(
     conn: AsyncConnection, *, org_id: str, member_id: str
-) -> tuple[MemberRecord | None, frozenset[str], DataVersions | None]:
-    """The member, the permissions of its role and the organization's data versions, in one
+) -> MemberCredential | None:
+    """The member, the permissions of its role, the organization and its data versions, in one
     statement."""
     rows = (await conn.execute(_MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})).all()
     if not rows:
-        return None, frozenset(), None
+        return None
     permissions = frozenset(row.permission for row in rows if row.permission)
-    return record(MemberRecord, rows[0]), permissions, versions_of(rows[0])
+    first = rows[0]
+    return MemberCredential(
+        record(MemberRecord, first), permissions, versions_of(first), org_beside(first)
+    )
 
 
 async def members_by_ids(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +17,18 @@ from gateway.storage.tables import organizations, plan_versions
 
 # Built once: every request reads its organization.
 _GET_ORG = select(organizations).where(organizations.c.id == bindparam("org_id"))
+
+# The organization's columns under names of their own, for statements that read it beside
+# another row (the credential's: one round trip for both).
+_ORG_FIELDS = tuple(f.name for f in fields(OrgRecord))
+ORG_COLUMNS = [organizations.c[name].label(f"org__{name}") for name in _ORG_FIELDS]
+
+
+def org_beside(row: Any) -> OrgRecord | None:
+    """The organization read through ``ORG_COLUMNS`` (an outer join: None when there is none)."""
+    if row.org__id is None:
+        return None
+    return OrgRecord(*[getattr(row, f"org__{name}") for name in _ORG_FIELDS])
 
 
 async def get_org(conn: AsyncConnection, *, org_id: str) -> OrgRecord | None:

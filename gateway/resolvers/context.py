@@ -34,6 +34,9 @@ class Context:
     async def organization(self) -> OrgRecord | None:
         """The caller's organization, read once per request whoever asks first."""
         org_id = self.caller.org_id
+        known = self.caller.organization
+        if known is not None and known.id == org_id:
+            return known  # read with the credential
         return await self.memo.get(
             ("organization", org_id), lambda: org_service.organization(self.db, org_id)
         )

@@ -48,6 +48,8 @@ def version_columns(org_id: ColumnElement[Any]) -> list[ColumnElement[Any]]:
         select(data_versions.c.settles_at).where(of_org).scalar_subquery().label("settles_at"),
         select(organizations.c.time_zone)
         .where(organizations.c.id == org_id)
+        # Its own look-up even where the statement joins the organization too.
+        .correlate_except(organizations)
         .scalar_subquery()
         .label("org_time_zone"),
     ]
