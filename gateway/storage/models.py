@@ -273,3 +273,20 @@ class InterviewDayCandidate(SQLModel, table=True):
     day: date = Field(primary_key=True)
     opening_id: str = Field(primary_key=True, max_length=64)
     candidate_id: str = Field(primary_key=True, max_length=128)
+
+
+class InterviewPeriod(SQLModel, table=True):
+    """Credits used and bought per billing period: the balance chain reads one row a period.
+
+    Rows follow the periods' boundaries (the plans' anchor days and ``active_since``): they are
+    recounted whenever those move or the time zone changes. Days before the first period
+    belong to no row.
+    """
+
+    __tablename__ = "interview_periods"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    period_start: date = Field(primary_key=True)
+    period_end: date
+    used_e4: int = Field(default=0, sa_type=BigInteger)
+    purchased_e4: int = Field(default=0, sa_type=BigInteger)
