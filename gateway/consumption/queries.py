@@ -18,7 +18,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -119,13 +118,15 @@ def _ledger_inputs() -> Any:
     ``[lo, hi)``: the whole balance chain in one statement, whatever the history's length."""
     p, d, c = interview_periods, interview_daily, credit_purchases
     org: BindParameter[str] = bindparam("org_id")
-    no_day = type_coerce(null(), p.c.period_start.type)
+    # Typed NULLs: PostgreSQL matches UNION columns two branches at a time.
+    no_day = cast(null(), p.c.period_start.type)
+    no_time = cast(null(), UTCDateTime)
     periods = select(
         p.c.period_start,
         no_day.label("day"),
         p.c.used_e4,
         p.c.purchased_e4,
-        type_coerce(null(), UTCDateTime).label("occurred_at"),
+        no_time.label("occurred_at"),
     ).where(p.c.org_id == org, p.c.period_start < bindparam("lo"))
     days = (
         select(
@@ -133,7 +134,7 @@ def _ledger_inputs() -> Any:
             d.c.day,
             cast(func.sum(d.c.credits_e4), BigInteger),
             literal_column("0"),
-            null(),
+            no_time,
         )
         .where(d.c.org_id == org, d.c.day >= bindparam("lo"), d.c.day < bindparam("hi"))
         .group_by(d.c.day)
