@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 from gateway.storage.columns import UTCDateTime
@@ -203,6 +203,15 @@ class InterviewEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_interview_events_interview", "org_id", "interview_id"),
         Index("ix_interview_events_time", "org_id", "occurred_at"),
+        # Interviews with a simulation are free and never counted: a small index lets the
+        # page leave them out without reading the organization's whole history.
+        Index(
+            "ix_interview_events_simulated",
+            "org_id",
+            "interview_id",
+            postgresql_where=text("status = 'SIMULATION'"),
+            sqlite_where=text("status = 'SIMULATION'"),
+        ),
     )
 
     org_id: str = Field(primary_key=True, max_length=64)

@@ -1,4 +1,5 @@
-"""Per-billing-period rollup of interview credits used and bought, back-filled.
+"""Per-billing-period rollup of interview credits used and bought, back-filled; an index of
+simulated interviews.
 
 Revision ID: 0003
 Revises: 0001
@@ -36,9 +37,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_id", "period_start"),
     )
     _back_fill(op.get_bind())
+    with op.batch_alter_table("interview_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_interview_events_simulated",
+            ["org_id", "interview_id"],
+            unique=False,
+            postgresql_where=sa.text("status = 'SIMULATION'"),
+            sqlite_where=sa.text("status = 'SIMULATION'"),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("interview_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_interview_events_simulated")
     op.drop_table("interview_periods")
 
 
