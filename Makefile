@@ -44,6 +44,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.usage_page --engine postgresql
+	$(BIN)/python -m bench.consumption_page
 
 # Under a minute on small data: prints its table, fails only on errors or growing statements.
 bench-quick: $(STAMP)
