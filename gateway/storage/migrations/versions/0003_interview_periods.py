@@ -1,5 +1,5 @@
-"""Per-billing-period rollup of interview credits used and bought, back-filled; an index of
-simulated interviews.
+"""Per-billing-period rollup of interview credits used and bought, back-filled; indexes of done
+events and of simulated interviews.
 
 Revision ID: 0003
 Revises: 0001
@@ -37,7 +37,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("org_id", "period_start"),
     )
     _back_fill(op.get_bind())
+    done = sa.text("status IN ('COMPLETED', 'PARTIALLY_COMPLETED')")
     with op.batch_alter_table("interview_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_interview_events_done",
+            ["org_id", "occurred_at", "interview_id"],
+            unique=False,
+            postgresql_where=done,
+            sqlite_where=done,
+        )
         batch_op.create_index(
             "ix_interview_events_simulated",
             ["org_id", "interview_id"],
@@ -50,6 +58,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("interview_events", schema=None) as batch_op:
         batch_op.drop_index("ix_interview_events_simulated")
+        batch_op.drop_index("ix_interview_events_done")
     op.drop_table("interview_periods")
 
 
