@@ -7,10 +7,12 @@ from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from alembic import command
+from sqlalchemy import Connection, select, text
 
 from gateway.maintenance.verify import Difference, Window, rebuild_org, verify_org
 from gateway.storage.db import Database
+from gateway.storage.migrate import alembic_config
 from gateway.storage.tables import interview_periods
 from tests.resolvers.test_consumption_handmade import (
     ingest,
@@ -167,3 +169,19 @@ async def test_a_first_plan_with_another_anchor_recounts_the_periods(
             (date(2026, 10, 10), date(2026, 11, 10), C)
         ]
     assert await verify_org(db, "solo") == []
+
+
+async def test_the_migration_back_fills_the_periods(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await _seed(client)
+    await purchase(client, "acme", "p0", "2", "2026-05-01T12:00:00Z")  # before the first period
+
+    def down_and_up(sync: Connection) -> None:
+        command.downgrade(alembic_config(sync), "0003-1")
+        command.upgrade(alembic_config(sync), "head")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down_and_up)
+    assert await _stored(db) == SEEDED
+    assert await verify_org(db, "acme") == []
