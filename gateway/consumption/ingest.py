@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.consumption import charges, opening_queries, writes
+from gateway.consumption import charges, opening_queries, queries, writes
 from gateway.consumption.charges import Contribution
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.consumption.records import InterviewEventRecord
+from gateway.consumption.rollups import period_rows
 from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.calendar import local_day
 from gateway.core.errors import Conflict, DomainError, NotFound, Problem
@@ -145,6 +146,42 @@ async def _recharge_interviews(
         charges.add_into(deltas[org_id], diff)
     await writes.set_interview_charges(conn, changes=changes)
     await writes.add_to_interview_rollups(conn, deltas=deltas)
+    await _add_to_periods(
+        conn,
+        used={
+            org_id: [(day, counts.credits_e4) for (day, _, _), counts in diff.items()]
+            for org_id, diff in deltas.items()
+        },
+        bought={},
+    )
+
+
+async def _add_to_periods(
+    conn: AsyncConnection,
+    *,
+    used: dict[str, list[tuple[date, int]]],
+    bought: dict[str, list[tuple[date, int]]],
+) -> None:
+    """Add credits used and bought on local days to each organization's billing periods."""
+    orgs = sorted(
+        {org for org, amounts in used.items() if any(a for _, a in amounts)}
+        | {org for org, amounts in bought.items() if any(a for _, a in amounts)}
+    )
+    if not orgs:
+        return
+    await writes.lock_periods(conn, org_ids=orgs)
+    settings = await queries.billing_settings(conn, org_ids=orgs)
+    rows = []
+    for org_id in orgs:
+        active_since, plans = settings[org_id]
+        rows += period_rows(
+            org_id,
+            plans=plans,
+            active_since=active_since,
+            used=used.get(org_id, []),
+            bought=bought.get(org_id, []),
+        )
+    await writes.add_to_period_rollups(conn, rows=rows)
 
 
 async def record_purchases(
@@ -176,7 +213,8 @@ async def record_purchase(
 
     A replay with other figures is a :class:`Conflict`.
     """
-    if await org_queries.get_org(conn, org_id=org_id) is None:
+    org = await org_queries.get_org(conn, org_id=org_id)
+    if org is None:
         raise NotFound("organization", org_id, "orgId")
     credits = credits_to_int(purchase.credits)
     created = await writes.insert_purchase(
@@ -197,4 +235,7 @@ async def record_purchase(
                 "this purchaseId is already recorded with other figures",
                 [Problem("purchaseId", "already used")],
             )
+    else:
+        day = local_day(purchase.occurred_at, ZoneInfo(org.time_zone))
+        await _add_to_periods(conn, used={}, bought={org_id: [(day, credits)]})
     return created

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,51 +46,104 @@ def _next_start(start: date, anchor: int) -> date:
     return add_months(start.replace(day=anchor), 1)
 
 
+# A billing period is at most this long (anchor days are 1-28): a day's period starts within
+# this many days before it.
+LONGEST_PERIOD = timedelta(days=31)
+
+Bounds = tuple[date, date]  # a billing period's first day and the first day after it
+
+
+def period_bounds(*, plans: Sequence[PlanRecord], active_since: date, until: date) -> list[Bounds]:
+    """``[start, end)`` of every billing period from the one containing ``active_since``
+    through the one containing ``until``.
+
+    They depend only on ``active_since`` and the plans' start days and anchor days.
+    """
+    first_plan = plan_on(plans, active_since) or (plans[0] if plans else None)
+    anchor = first_plan.billing_anchor_day if first_plan else 1
+    start = billing_period_start(active_since, anchor)
+    out: list[Bounds] = []
+    while start <= until:
+        plan = plan_on(plans, start)
+        end = _next_start(start, plan.billing_anchor_day if plan else anchor)
+        out.append((start, end))
+        start = end
+    return out
+
+
+def boundary_terms(plans: Sequence[PlanRecord], active_since: date) -> tuple[object, ...]:
+    """What the periods' boundaries depend on: equal terms, equal boundaries."""
+    return (active_since, *((p.effective_from, p.billing_anchor_day) for p in plans))
+
+
+def credits_by_period(
+    bounds: Sequence[Bounds], amounts: Iterable[tuple[date, int]]
+) -> dict[Bounds, int]:
+    """Amounts summed per billing period (``bounds`` in order); days before the first period
+    belong to none and are left out, as the balance chain leaves them out."""
+    starts = [start for start, _ in bounds]
+    out: dict[Bounds, int] = {}
+    for day, amount in amounts:
+        at = bisect_right(starts, day) - 1
+        if at < 0 or day >= bounds[at][1]:
+            continue
+        out[bounds[at]] = out.get(bounds[at], 0) + amount
+    return out
+
+
+@dataclass(frozen=True)
+class SettledPeriods:
+    """Use and purchases of whole billing periods that started before ``before`` (all of them
+    over by today), by the period's first day: one rollup row each instead of every day."""
+
+    before: date
+    sums: Mapping[date, tuple[int, int]]  # start -> (used, purchased)
+
+
 def billing_periods(
     *,
     plans: Sequence[PlanRecord],
     active_since: date,
     until: date,
-    daily_credits: dict[date, int],
+    daily_credits: Mapping[date, int],
     purchases: Iterable[tuple[date, int]],
     balance_until: date | None = None,
+    settled: SettledPeriods | None = None,
 ) -> list[BillingPeriod]:
     """Every billing period from the one containing ``active_since`` through the one
     containing ``until``, each carrying the previous one's balance by its rollover rule.
 
     No scheduled job is needed: the chain is recomputed from the rollups on demand.
     ``balance_until`` stops counting use and purchases at that day (exclusive), for "now".
+    Periods starting before ``settled.before`` take their sums from ``settled`` (their
+    ``first_empty_day`` is then unknown: None); the rest count ``daily_credits`` day by day.
     """
-    first_plan = plan_on(plans, active_since) or (plans[0] if plans else None)
-    anchor = first_plan.billing_anchor_day if first_plan else 1
-    start = billing_period_start(active_since, anchor)
     bought: dict[date, int] = {}
     for day, credits in purchases:
         bought[day] = bought.get(day, 0) + credits
     out: list[BillingPeriod] = []
     carry = 0
-    while start <= until:
+    for start, end in period_bounds(plans=plans, active_since=active_since, until=until):
         plan = plan_on(plans, start)
-        end = _next_start(start, plan.billing_anchor_day if plan else anchor)
-        stop = min(end, balance_until) if balance_until else end
         included = plan.credits_per_period_e4 if plan else 0
         rolled = rolled_over(plan, carry) if out else 0
-        purchased = 0
-        used = 0
-        balance = included + rolled
         empty_day = None
-        day = start
-        while day < stop:
-            purchased += bought.get(day, 0)
-            used += daily_credits.get(day, 0)
-            balance = included + rolled + purchased - used
-            if empty_day is None and balance <= 0 and used > 0:
-                empty_day = day
-            day += timedelta(days=1)
+        if settled is not None and start < settled.before:
+            used, purchased = settled.sums.get(start, (0, 0))
+        else:
+            stop = min(end, balance_until) if balance_until else end
+            purchased = used = 0
+            day = start
+            while day < stop:
+                purchased += bought.get(day, 0)
+                used += daily_credits.get(day, 0)
+                balance = included + rolled + purchased - used
+                if empty_day is None and balance <= 0 and used > 0:
+                    empty_day = day
+                day += timedelta(days=1)
         period = BillingPeriod(start, end, included, rolled, purchased, used, empty_day)
         out.append(period)
         carry = period.remaining
-        start = end
     return out
 
 

@@ -73,3 +73,25 @@ class DayOpeningStatus:
     status: InterviewStatus
     firsts: int
     credits_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    """One stored row of the per-billing-period rollup."""
+
+    period_start: date
+    period_end: date
+    used_e4: int
+    purchased_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerInput:
+    """One row of what the balance chain reads: a settled period (``period_start``), a day's
+    credits used (``day``) or a purchase (``occurred_at``)."""
+
+    period_start: date | None
+    day: date | None
+    used_e4: int
+    purchased_e4: int
+    occurred_at: datetime | None

@@ -40,9 +40,6 @@ from gateway.storage.db import Database
 from gateway.storage.versions import move_versions
 
 T = TypeVar("T")
-# Daily credits are read this far past the later of the range's end and today: enough for the
-# whole billing period containing either (a period is at most a month long).
-_READ_AHEAD = timedelta(days=62)
 
 OpeningLoad = Callable[[list[str]], Awaitable[Sequence[OpeningRecord | None]]]
 
@@ -213,24 +210,40 @@ class ConsumptionPage:
         zone = self.span.zone
         today = local_day(now, zone)
         target = self.span.last_day
-        async with self.db.read() as conn:
-            plans = await org_queries.plan_history(conn, org_id=self.org_id)
-            purchases = await consumption_queries.purchases(conn, org_id=self.org_id)
-            daily = await consumption_queries.credits_per_day(
-                conn, org_id=self.org_id, end=max(target, today) + _READ_AHEAD
-            )
+        # The periods containing the target day and today start on or after ``lo``: they are
+        # counted day by day; every earlier one is over and read as one rollup row. Days from
+        # ``hi`` on count in neither (the future, or past the target's period).
+        lo = min(target, today) - rules.LONGEST_PERIOD
+        hi = min(today, target + rules.LONGEST_PERIOD) + timedelta(days=1)
+        plans, inputs = await asyncio.gather(
+            self._read(org_queries.plan_history),
+            self._read(
+                consumption_queries.ledger_inputs,
+                lo=lo,
+                hi=hi,
+                lo_at=local_midnight(lo, zone),
+                hi_at=local_midnight(hi, zone),
+            ),
+        )
+        settled: dict[date, tuple[int, int]] = {}
+        daily: dict[date, int] = {}
+        bought: list[tuple[date, int]] = []
+        for row in inputs:
+            if row.period_start is not None:
+                settled[row.period_start] = (int(row.used_e4), int(row.purchased_e4))
+            elif row.day is not None:
+                daily[row.day] = int(row.used_e4)
+            elif row.occurred_at is not None and row.occurred_at <= now:
+                # Only what has been bought by now counts, even later the same day.
+                bought.append((local_day(row.occurred_at, zone), int(row.purchased_e4)))
         chain = rules.billing_periods(
             plans=plans,
             active_since=self.org.active_since,
             until=target,
             daily_credits=daily,
-            # Only what has been bought by now counts, even later the same day.
-            purchases=[
-                (local_day(p.occurred_at, zone), p.credits_e4)
-                for p in purchases
-                if p.occurred_at <= now
-            ],
+            purchases=bought,
             balance_until=today + timedelta(days=1),
+            settled=rules.SettledPeriods(lo, settled),
         )
         period = rules.period_containing(chain, target)
         if period is None:  # the range ends before the organization became active

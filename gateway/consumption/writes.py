@@ -21,6 +21,7 @@ from gateway.storage.tables import (
     interview_day_candidates,
     interview_events,
     interview_monthly,
+    interview_periods,
 )
 
 
@@ -154,6 +155,24 @@ async def add_day_candidates(conn: AsyncConnection, *, rows: Sequence[dict[str, 
 async def delete_interview_rollups(conn: AsyncConnection, *, org_id: str) -> None:
     for table in (interview_daily, interview_monthly, interview_day_candidates):
         await conn.execute(table.delete().where(table.c.org_id == org_id))
+    await delete_period_rollups(conn, org_id=org_id)
+
+
+async def delete_period_rollups(conn: AsyncConnection, *, org_id: str) -> None:
+    await conn.execute(interview_periods.delete().where(interview_periods.c.org_id == org_id))
+
+
+async def add_to_period_rollups(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Add ``used_e4`` and ``purchased_e4`` to the rows of ``(org_id, period_start)``
+    (rows with distinct keys, each carrying its ``period_end``)."""
+    rows = sorted(rows, key=lambda row: (row["org_id"], row["period_start"]))
+    await upsert_add(
+        conn,
+        interview_periods,
+        rows,
+        key=("org_id", "period_start"),
+        add=("used_e4", "purchased_e4"),
+    )
 
 
 async def stream_interview_events(
@@ -178,19 +197,33 @@ async def lock_interviews(conn: AsyncConnection, *, keys: Iterable[tuple[str, st
     rollups would not add up. SQLite has one writer at a time already. The locks are taken in
     key order, so two batches cannot deadlock on them.
     """
-    if conn.dialect.name != "postgresql":
+    ids = {_lock_id("interview", org_id, interview_id) for org_id, interview_id in keys}
+    await _advisory_locks(conn, sorted(ids))
+
+
+async def lock_periods(conn: AsyncConnection, *, org_ids: Iterable[str]) -> None:
+    """On PostgreSQL, hold each organization's per-period rollup until the transaction ends.
+
+    A recount reads the daily rollup and the purchases, then rewrites the period rows; a batch
+    committing in between would be lost from them. Writers of period rows take this lock
+    before writing them and a recount before reading, so each waits for the other. Taken after
+    :func:`lock_interviews` and in key order: no cycle.
+    """
+    await _advisory_locks(conn, sorted({_lock_id("periods", org_id) for org_id in org_ids}))
+
+
+async def _advisory_locks(conn: AsyncConnection, ids: Sequence[int]) -> None:
+    if conn.dialect.name != "postgresql" or not ids:
         return
-    ids = sorted({_lock_id(org_id, interview_id) for org_id, interview_id in keys})
-    if ids:
-        await conn.execute(
-            text(
-                "SELECT count(pg_advisory_xact_lock(k)) "
-                "FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
-            ),
-            {"keys": ids},
-        )
+    await conn.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS ordered"
+        ),
+        {"keys": list(ids)},
+    )
 
 
-def _lock_id(org_id: str, interview_id: str) -> int:
-    digest = hashlib.blake2b(f"interview:{org_id}:{interview_id}".encode(), digest_size=8)
+def _lock_id(*parts: str) -> int:
+    digest = hashlib.blake2b(":".join(parts).encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)

@@ -21,6 +21,7 @@ from gateway.storage.tables import (
     interview_day_candidates,
     interview_events,
     interview_monthly,
+    interview_periods,
 )
 from gateway.usage.writes import AI_ROLLUPS, ROLLUP_SUMS
 
@@ -138,6 +139,14 @@ ROLLUPS = [
         ("org_id", "month", "opening_id", "status"),
         INTERVIEW_SUMS,
         "month",
+        True,
+    ),
+    Rollup(
+        "interview_periods",
+        interview_periods,
+        ("org_id", "period_start", "period_end"),
+        ("used_e4", "purchased_e4"),
+        "period_start",
         True,
     ),
     Rollup(

@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.catalog import queries as catalog_queries
+from gateway.consumption import queries as consumption_queries
 from gateway.consumption import writes as interview_writes
 from gateway.consumption.charges import charges, contribution
 from gateway.consumption.records import InterviewEventRecord
-from gateway.consumption.rollups import rebuild_interview_rollups
-from gateway.core.calendar import local_day, local_midnight, month_start
+from gateway.consumption.rollups import period_rows, rebuild_interview_rollups
+from gateway.core.calendar import add_months, local_day, local_midnight, month_start
 from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
@@ -40,6 +41,7 @@ from gateway.usage.writes import AI_ROLLUPS, ROLLUP_SUMS
 Key = tuple[Any, ...]
 Sums = tuple[int, ...]
 CHARGES = "interview_events.charge_e4"
+PERIODS = "interview_periods"
 
 
 _BY_NAME = {rollup.name: rollup for rollup in ROLLUPS}
@@ -69,8 +71,16 @@ class Window:
             month_start(self.last) if self.last else None,
         )
 
-    def holds(self, rollup: Rollup, moment: date) -> bool:
+    def holds(self, rollup: Rollup, key: Key) -> bool:
         first, last = self.bounds(rollup)
+        moment = key[1]
+        if rollup.name == PERIODS:
+            # A billing period is compared when it lies within the window's whole months:
+            # only then were all of its days recounted.
+            end = key[2]
+            return (first is None or moment >= first) and (
+                last is None or end <= add_months(last, 1)
+            )
         return (first is None or moment >= first) and (last is None or moment <= last)
 
     def instants(self, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
@@ -182,6 +192,32 @@ async def _recount_interviews(
     return wrong
 
 
+async def _recount_periods(
+    conn: AsyncConnection, org_id: str, zone: ZoneInfo, counts: Counts
+) -> None:
+    """Adds the per-billing-period rollup to ``counts``, from the recounted daily credits and
+    the purchases."""
+    used: dict[date, int] = {}
+    for (_, day, _, _), (_, credits, _) in counts["interview_daily"].items():
+        used[day] = used.get(day, 0) + credits
+    settings = await consumption_queries.billing_settings(conn, org_ids=[org_id])
+    active_since, plans = settings[org_id]
+    bought = [
+        (local_day(p.occurred_at, zone), p.credits_e4)
+        for p in await consumption_queries.purchases(conn, org_id=org_id)
+    ]
+    rows = period_rows(
+        org_id, plans=plans, active_since=active_since, used=used.items(), bought=bought
+    )
+    counts[PERIODS] = {
+        (row["org_id"], row["period_start"], row["period_end"]): (
+            row["used_e4"],
+            row["purchased_e4"],
+        )
+        for row in rows
+    }
+
+
 async def _zone_of(conn: AsyncConnection, org_id: str) -> ZoneInfo:
     org = await org_queries.get_org(conn, org_id=org_id)
     if org is None:
@@ -200,6 +236,7 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
         recounted: Counts = {rollup.name: {} for rollup in ROLLUPS}
         await _recount_ai(conn, org_id, zone, window, recounted)
         wrong_charges = await _recount_interviews(conn, org_id, zone, window, recounted)
+        await _recount_periods(conn, org_id, zone, recounted)
         stored: Counts = {}
         for rollup in ROLLUPS:
             first, last = window.bounds(rollup)
@@ -212,15 +249,14 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
                 last=last,
             )
             stored[rollup.name] = {
-                tuple(getattr(row, c) for c in rollup.key): tuple(
-                    getattr(row, s) for s in rollup.sums
-                )
+                key: tuple(getattr(row, s) for s in rollup.sums)
                 for row in rows
+                if window.holds(rollup, key := tuple(getattr(row, c) for c in rollup.key))
             }
     differences: list[Difference] = []
     for rollup in ROLLUPS:
         want = _without_zero_rows(
-            {k: v for k, v in recounted[rollup.name].items() if window.holds(rollup, k[1])}
+            {k: v for k, v in recounted[rollup.name].items() if window.holds(rollup, k)}
         )
         have = _without_zero_rows(stored[rollup.name])
         for key in sorted(want.keys() | have.keys(), key=lambda k: tuple(map(str, k))):

@@ -93,26 +93,6 @@ async def revoke_api_key(db: Database, org_id: str, key_id: str, *, now: datetim
         raise NotFound("active API key", key_id, "keyId")
 
 
-async def replace_plan_history(db: Database, org_id: str, history: Sequence[PlanRecord]) -> None:
-    """Record an organization's plan versions as they were (imported history, the demo)."""
-    async with db.write() as conn:
-        await require_org(conn, org_id)
-        if history:
-            start = min(plan.effective_from for plan in history)
-            await org_queries.delete_plans_from(conn, org_id=org_id, effective_from=start)
-        for plan in history:
-            await org_queries.put_plan_version(
-                conn,
-                org_id=org_id,
-                effective_from=plan.effective_from,
-                credits_per_period_e4=plan.credits_per_period_e4,
-                rollover=plan.rollover.value,
-                rollover_cap_e4=plan.rollover_cap_e4,
-                billing_anchor_day=plan.billing_anchor_day,
-            )
-        await move_versions(conn, [org_id])
-
-
 async def organizations(db: Database, org_ids: Sequence[str]) -> list[OrgRecord]:
     async with db.read() as conn:
         return await org_queries.orgs_by_ids(conn, ids=org_ids)

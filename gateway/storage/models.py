@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 from gateway.storage.columns import UTCDateTime
@@ -196,6 +196,9 @@ class Opening(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+DONE_EVENTS = "status IN ('COMPLETED', 'PARTIALLY_COMPLETED')"
+
+
 class InterviewEvent(SQLModel, table=True):
     """One status event; ``charge_e4`` is what it added to its interview's running maximum."""
 
@@ -203,6 +206,24 @@ class InterviewEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_interview_events_interview", "org_id", "interview_id"),
         Index("ix_interview_events_time", "org_id", "occurred_at"),
+        # The page's count of completed interviews reads these two small indexes only: the
+        # done events of its period, and the simulated interviews (free, never counted)
+        # without reading the organization's whole history.
+        Index(
+            "ix_interview_events_done",
+            "org_id",
+            "occurred_at",
+            "interview_id",
+            postgresql_where=text(DONE_EVENTS),
+            sqlite_where=text(DONE_EVENTS),
+        ),
+        Index(
+            "ix_interview_events_simulated",
+            "org_id",
+            "interview_id",
+            postgresql_where=text("status = 'SIMULATION'"),
+            sqlite_where=text("status = 'SIMULATION'"),
+        ),
     )
 
     org_id: str = Field(primary_key=True, max_length=64)
@@ -287,3 +308,20 @@ class DataVersion(SQLModel, table=True):
     # The latest instant of a write dated in the future: until then the answers may change
     # with the clock alone (a purchase counts once it has happened), so none is cached.
     settles_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InterviewPeriod(SQLModel, table=True):
+    """Credits used and bought per billing period: the balance chain reads one row a period.
+
+    Rows follow the periods' boundaries (the plans' anchor days and ``active_since``): they are
+    recounted whenever those move or the time zone changes. Days before the first period
+    belong to no row.
+    """
+
+    __tablename__ = "interview_periods"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    period_start: date = Field(primary_key=True)
+    period_end: date
+    used_e4: int = Field(default=0, sa_type=BigInteger)
+    purchased_e4: int = Field(default=0, sa_type=BigInteger)
