@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, StringConstraints, model_validator
 
-from gateway.core.validation import (
-    Body,
-    CallCredits,
-    EventId,
-    FieldRule,
-    Ident,
-    SupportedDateTime,
-    Tokens,
-)
+from gateway.core.calendar import unsupported_date
+from gateway.core.validation import Body, CallCredits, EventId, FieldRule, Ident, Tokens
 from gateway.orgs.enums import AiBillingMode
 from gateway.usage.enums import UsageReason
+
+# Between these instants both the local and the UTC date of any offset are supported years, so
+# the full check (an object per call, ~1.5 us) runs only near the ends of the range.
+_SURELY_SUPPORTED = (datetime(1900, 1, 3, tzinfo=UTC), datetime(2999, 12, 29, tzinfo=UTC))
+
+
+def _occurred_at(value: datetime) -> datetime:
+    if _SURELY_SUPPORTED[0] < value < _SURELY_SUPPORTED[1]:
+        return value
+    if (reason := unsupported_date(value)) is not None:
+        raise ValueError(reason)
+    return value
+
+
+# What SupportedDateTime checks, cheaper per call (a batch holds thousands).
+OccurredAt = Annotated[AwareDatetime, AfterValidator(_occurred_at)]
 
 
 class AiCallIn(Body):
     event_id: EventId
     org_id: Ident
-    occurred_at: SupportedDateTime
+    occurred_at: OccurredAt
     member_id: Ident
     reason: UsageReason
     billing_mode: AiBillingMode

@@ -1,10 +1,16 @@
-"""Writes of AI calls and the rollups they feed (duplicates skipped, sums added)."""
+"""Writes of AI calls and the rollups they feed (duplicates skipped, sums added).
+
+On PostgreSQL a batch is one ``COPY`` of its calls (inside a savepoint: should any of them be
+stored already, the batch is inserted again with ``ON CONFLICT DO NOTHING``) and one statement
+that adds its deltas to all six rollups, through the asyncpg connection under SQLAlchemy's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,8 +27,24 @@ from gateway.storage.tables import (
     ai_monthly_by_reason,
 )
 from gateway.usage.records import CallRecord
+from gateway.usage.sums import DELTA_COLUMNS, ROLLUP_SUMS, DeltaKey, RollupSums, rollup_rows
 
-ROLLUP_SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
+# The columns of a call row as the ingest builds it (a tuple, in this order).
+CALL_COLUMNS = (
+    "org_id",
+    "event_id",
+    "occurred_at",
+    "member_id",
+    "reason",
+    "billing_mode",
+    "model_id",
+    "credits_e4",
+    "input_tokens",
+    "output_tokens",
+    "cost_micros",
+    "ingested_at",
+)
+CallRow = tuple[str, str, Any, str, str, str, str, int, int, int, int, Any]
 
 # (table, its key columns) of each AI rollup; "day"/"month" is the time column.
 AI_ROLLUPS = {
@@ -44,12 +66,80 @@ AI_ROLLUPS = {
 }
 
 
-async def insert_new_ai_calls(
-    conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]
-) -> set[tuple[str, str]]:
-    """Insert the calls; returns ``(org_id, event_id)`` of those that were new."""
-    new = await insert_new(conn, ai_calls, rows, key=("org_id", "event_id"))
-    return {(org_id, event_id) for org_id, event_id in new}
+async def insert_calls(conn: AsyncConnection, *, rows: Sequence[CallRow]) -> set[tuple[str, str]]:
+    """Insert the calls that are not stored yet; returns ``(org_id, event_id)`` of the others.
+
+    ``rows`` come sorted by ``(org_id, event_id)``: concurrent batches naming the same events
+    take their keys in one order, so they wait for each other and never deadlock.
+    """
+    if not rows:
+        return set()
+    if conn.dialect.name == "postgresql":
+        return await _pg_insert_calls(await _pg_driver(conn), rows)
+    dicts = [dict(zip(CALL_COLUMNS, row, strict=True)) for row in rows]
+    new = await insert_new(conn, ai_calls, dicts, key=("org_id", "event_id"))
+    return {(row[0], row[1]) for row in rows} - {(org, event) for org, event in new}
+
+
+async def _pg_driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn`` (inside its write transaction)."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("ingest writes run inside a write transaction that has begun")
+    return driver
+
+
+_PG_TYPES = {
+    "org_id": "text",
+    "event_id": "text",
+    "occurred_at": "timestamptz",
+    "member_id": "text",
+    "reason": "text",
+    "billing_mode": "text",
+    "model_id": "text",
+    "credits_e4": "int8",
+    "input_tokens": "int8",
+    "output_tokens": "int8",
+    "cost_micros": "int8",
+    "ingested_at": "timestamptz",
+    "day": "date",
+    "month": "date",
+    "provider": "text",
+    "tier": "text",
+    "calls": "int8",
+    "tokens": "int8",
+}
+
+
+def _unnest(columns: Sequence[str]) -> str:
+    arrays = ", ".join(f"${n}::{_PG_TYPES[c]}[]" for n, c in enumerate(columns, start=1))
+    return f"unnest({arrays}) AS batch ({', '.join(columns)})"
+
+
+# Ids are ASCII, so byte order ("C") is the order the rows were sorted in, in Python.
+_PG_INSERT_NEW = (
+    f"INSERT INTO ai_calls ({', '.join(CALL_COLUMNS)}) "
+    f"SELECT {', '.join(CALL_COLUMNS)} FROM {_unnest(CALL_COLUMNS)} "
+    'ORDER BY org_id COLLATE "C", event_id COLLATE "C" '
+    "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING org_id, event_id"
+)
+
+
+async def _pg_insert_calls(driver: Any, rows: Sequence[CallRow]) -> set[tuple[str, str]]:
+    # COPY is several times cheaper than an INSERT that checks each row for a conflict; a live
+    # feed sends new events, so try it first and fall back only when one is stored already.
+    await driver.execute("SAVEPOINT ingest_calls")
+    try:
+        await driver.copy_records_to_table("ai_calls", records=rows, columns=CALL_COLUMNS)
+    except asyncpg.UniqueViolationError:
+        await driver.execute("ROLLBACK TO SAVEPOINT ingest_calls")
+    else:
+        await driver.execute("RELEASE SAVEPOINT ingest_calls")
+        return set()
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    new = {(org, event) for org, event in await driver.fetch(_PG_INSERT_NEW, *columns)}
+    return {(row[0], row[1]) for row in rows} - new
 
 
 async def stored_ai_calls(
@@ -71,6 +161,47 @@ async def add_to_ai_rollups(
         # One lock order for every writer, so concurrent batches never deadlock.
         ordered = sorted(rows, key=lambda row: tuple(str(row[col]) for col in key))
         await upsert_add(conn, table, ordered, key=key, add=ROLLUP_SUMS)
+
+
+def _pg_add_to(name: str) -> str:
+    """A CTE adding the deltas, summed per key, to one rollup, its rows taken in key order."""
+    table, key = AI_ROLLUPS[name]
+    keys = ", ".join(key)
+    ordered = ", ".join(f'{c} COLLATE "C"' if c not in ("day", "month") else c for c in key)
+    sums = ", ".join(f"sum({c})" for c in ROLLUP_SUMS)
+    sets = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in ROLLUP_SUMS)
+    return (
+        f"{name} AS (INSERT INTO {table.name} AS r ({keys}, {', '.join(ROLLUP_SUMS)}) "
+        f"SELECT {keys}, {sums} FROM deltas GROUP BY {keys} ORDER BY {ordered} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {sets})"
+    )
+
+
+_PG_ADD_DELTAS = (
+    f"WITH deltas AS (SELECT * FROM {_unnest(DELTA_COLUMNS)}), "
+    + ", ".join(_pg_add_to(name) for name in AI_ROLLUPS)
+    + " SELECT 1"
+)
+
+
+async def add_deltas(conn: AsyncConnection, *, deltas: Mapping[DeltaKey, RollupSums]) -> None:
+    """Add what the calls of a batch count to the six rollups (created when missing).
+
+    PostgreSQL sums the deltas per rollup key and adds them in one statement; the rollups are
+    written in one order of tables and keys by every writer, so concurrent batches never
+    deadlock.
+    """
+    if not deltas:
+        return
+    if conn.dialect.name != "postgresql":
+        await add_to_ai_rollups(conn, rollups=rollup_rows(deltas))
+        return
+    columns: list[list[Any]] = [[] for _ in DELTA_COLUMNS]
+    for key, sums in deltas.items():
+        for column, value in zip(columns, (*key, *sums.as_tuple()), strict=True):
+            column.append(value)
+    driver = await _pg_driver(conn)
+    await driver.execute(_PG_ADD_DELTAS, *columns)
 
 
 async def delete_ai_rollups(conn: AsyncConnection, *, org_id: str) -> None:

@@ -12,16 +12,17 @@ from gateway.usage import service as usage_service
 from gateway.usage.inputs import AiCallIn
 from gateway.web.body import MIB
 from gateway.web.responses import JSONResponse
+from gateway.web.v1.batches import BatchReader
 from gateway.web.v1.common import parse, parse_batch, path_id, require_service_token
 
 INGEST_LIMIT = 10 * MIB
-_AI_CALLS = TypeAdapter(list[AiCallIn])
+_AI_CALLS = BatchReader(AiCallIn)
 _INTERVIEW_EVENTS = TypeAdapter(list[InterviewEventIn])
 
 
 async def post_ai_calls(request: Request) -> Response:
     state = require_service_token(request)
-    events = await parse_batch(request, _AI_CALLS, limit=INGEST_LIMIT)
+    events = await _AI_CALLS.read(request, limit=INGEST_LIMIT)
     result = await usage_service.ingest(state.db, events, now=state.clock())
     return JSONResponse(result.as_json())
 
