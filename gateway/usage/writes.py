@@ -7,14 +7,15 @@ that adds its deltas to all six rollups, through the asyncpg connection under SQ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.storage.db import insert_new, upsert_add
+from gateway.storage.db import upsert_add
 from gateway.storage.keyed import rows_by_org_keys
 from gateway.storage.records import record
 from gateway.storage.tables import (
@@ -76,16 +77,21 @@ async def insert_calls(conn: AsyncConnection, *, rows: Sequence[CallRow]) -> set
         return set()
     if conn.dialect.name == "postgresql":
         return await _pg_insert_calls(await _pg_driver(conn), rows)
-    dicts = [dict(zip(CALL_COLUMNS, row, strict=True)) for row in rows]
-    new = await insert_new(conn, ai_calls, dicts, key=("org_id", "event_id"))
-    return {(row[0], row[1]) for row in rows} - {(org, event) for org, event in new}
+    return await _sqlite_insert_calls(conn, rows)
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The driver's connection under ``conn`` (asyncpg's or aiosqlite's)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None:  # pragma: no cover - a pool always holds a live connection here
+        raise RuntimeError("no driver connection")
+    return driver
 
 
 async def _pg_driver(conn: AsyncConnection) -> Any:
     """The asyncpg connection under ``conn`` (inside its write transaction)."""
-    raw = await conn.get_raw_connection()
-    driver = raw.driver_connection
-    if driver is None or not driver.is_in_transaction():
+    driver = await _driver(conn)
+    if not driver.is_in_transaction():
         raise RuntimeError("ingest writes run inside a write transaction that has begun")
     return driver
 
@@ -194,14 +200,77 @@ async def add_deltas(conn: AsyncConnection, *, deltas: Mapping[DeltaKey, RollupS
     if not deltas:
         return
     if conn.dialect.name != "postgresql":
-        await add_to_ai_rollups(conn, rollups=rollup_rows(deltas))
+        await _sqlite_add_to_rollups(conn, rollup_rows(deltas))
         return
-    columns: list[list[Any]] = [[] for _ in DELTA_COLUMNS]
-    for key, sums in deltas.items():
-        for column, value in zip(columns, (*key, *sums.as_tuple()), strict=True):
-            column.append(value)
+    columns = [list(c) for c in zip(*((*k, *s.as_tuple()) for k, s in deltas.items()), strict=True)]
     driver = await _pg_driver(conn)
     await driver.execute(_PG_ADD_DELTAS, *columns)
+
+
+# SQLite: the write transaction holds the database lock, so the stored keys looked up first
+# stay true until the batch commits; rows go through the driver's executemany, their values
+# converted by the columns' own types (so they are stored exactly as SQLAlchemy stores them).
+
+
+def _sqlite_statement(
+    conn: AsyncConnection, table: Table, columns: Sequence[str], *, add: Sequence[str] = ()
+) -> tuple[str, Callable[[Sequence[Any]], tuple[Any, ...]]]:
+    """An INSERT of ``columns`` (adding ``add`` to the row under the primary key, if any), and
+    the function that turns a row of plain values into its parameters."""
+    dialect = conn.dialect
+    binders = [
+        (n, proc)
+        for n, c in enumerate(columns)
+        if (proc := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    if add:
+        key = ", ".join(c.name for c in table.primary_key.columns)
+        sets = ", ".join(f"{c} = {c} + excluded.{c}" for c in add)
+        sql += f" ON CONFLICT ({key}) DO UPDATE SET {sets}"
+
+    def bind(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for n, proc in binders:
+            values[n] = proc(values[n])
+        return tuple(values)
+
+    return sql, bind
+
+
+async def _sqlite_insert_calls(
+    conn: AsyncConnection, rows: Sequence[CallRow]
+) -> set[tuple[str, str]]:
+    driver = await _driver(conn)
+    by_org: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_org[row[0]].append(row[1])
+    stored: set[tuple[str, str]] = set()
+    for org_id, event_ids in by_org.items():
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start : start + 500]
+            cursor = await driver.execute(
+                "SELECT event_id FROM ai_calls "
+                f"WHERE org_id = ? AND event_id IN ({', '.join('?' * len(chunk))})",
+                (org_id, *chunk),
+            )
+            stored.update((org_id, event_id) for (event_id,) in await cursor.fetchall())
+    sql, bind = _sqlite_statement(conn, ai_calls, CALL_COLUMNS)
+    await driver.executemany(sql, [bind(r) for r in rows if (r[0], r[1]) not in stored])
+    return stored
+
+
+async def _sqlite_add_to_rollups(
+    conn: AsyncConnection, rollups: Mapping[str, Sequence[dict[str, Any]]]
+) -> None:
+    driver = await _driver(conn)
+    for name, rows in rollups.items():
+        table, _key = AI_ROLLUPS[name]
+        columns = list(rows[0])
+        sql, bind = _sqlite_statement(conn, table, columns, add=ROLLUP_SUMS)
+        await driver.executemany(sql, [bind([row[c] for c in columns]) for row in rows])
 
 
 async def delete_ai_rollups(conn: AsyncConnection, *, org_id: str) -> None:
