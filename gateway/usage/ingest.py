@@ -62,9 +62,11 @@ async def ingest_ai_calls(
 
 
 async def _refs(conn: AsyncConnection, events: Sequence[AiCallIn]) -> _Refs:
-    zones = await zones_of_orgs(conn, {e.org_id for e in events})
+    # Each distinct reference once (a batch repeats a few thousand times the same few).
+    member_refs = {(e.org_id, e.member_id) for e in events}
+    zones = await zones_of_orgs(conn, {org_id for org_id, _ in member_refs})
     members = await known_per_org(
-        conn, [(e.org_id, e.member_id) for e in events], zones, member_queries.existing_member_ids
+        conn, sorted(member_refs), zones, member_queries.existing_member_ids
     )
     model_ids = sorted({e.model for e in events})
     models = {row.id: row for row in await catalog_queries.models_by_ids(conn, ids=model_ids)}
@@ -92,16 +94,18 @@ def _check_and_sum(
     deltas: dict[DeltaKey, RollupSums] = {}
     seen: set[tuple[str, str]] = set()
     batch_credits = 0
+    # Bound once: the loop runs thousands of times per batch.
+    zone_of, model_of, members = refs.zones.get, refs.models.get, refs.members
     for index, event in enumerate(events):
         org_id, at = event.org_id, event.occurred_at
         stamp = at.timestamp()
-        zone = refs.zones.get(org_id)
+        zone = zone_of(org_id)
         if zone is None:
             problems.add(index, "orgId", f"unknown organization {org_id!r}")
             continue
-        if event.member_id not in refs.members[org_id]:
+        if event.member_id not in members[org_id]:
             problems.add(index, "memberId", f"unknown member {event.member_id!r}")
-        model = refs.models.get(event.model)
+        model = model_of(event.model)
         if model is None:
             problems.add(index, "model", f"unknown model {event.model!r}")
             continue
