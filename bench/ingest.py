@@ -37,8 +37,10 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 TOKEN = "bench-service-token"
 SERVICE = {"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_ingest"
-SQLITE_PATH = Path("/tmp/bench_ingest.db")
+# Named per run: other benchmarks on the same server must not drop this one's database.
+DB_NAME = f"bench_ingest_{os.getpid()}"
+PG_URL = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
+SQLITE_PATH = Path(f"/tmp/{DB_NAME}.db")
 MEMBERS = 200
 TARGET = 0.25  # ingest with rollups, 4 clients, at least this fraction of the plain load
 COLUMNS = (
@@ -118,8 +120,8 @@ async def _fresh_database(engine: str) -> str:
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
         return f"sqlite+aiosqlite:///{SQLITE_PATH}"
     admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute('DROP DATABASE IF EXISTS "bench_ingest" WITH (FORCE)')
-    await admin.execute('CREATE DATABASE "bench_ingest"')
+    await admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{DB_NAME}"')
     await admin.close()
     return PG_URL.replace("postgresql:", "postgresql+asyncpg:")
 
@@ -298,7 +300,18 @@ async def run_engine(engine: str, args: argparse.Namespace) -> list[Row]:
     calls, counted = await _counts(engine)
     expected = args.calls * len(args.clients) + 200 * args.workers * 2
     assert calls == counted == expected, (calls, counted, expected)
+    await _drop(engine)
     return rows
+
+
+async def _drop(engine: str) -> None:
+    if engine == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    await admin.close()
 
 
 async def run(args: argparse.Namespace) -> None:
