@@ -162,8 +162,12 @@ async def _setup(base: str) -> None:
 async def _ingest(base: str, bodies: list[bytes], clients: int) -> float:
     """Seconds to send every body, ``clients`` at a time; each must be accepted whole."""
 
+    # A connection per batch: a few keep-alive connections tend to pile onto one worker, while
+    # a new one goes to whichever worker accepts first (an idle one, usually).
+    fresh = httpx.Limits(max_keepalive_connections=0)
+
     async def client_loop(mine: list[bytes]) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=300, limits=fresh) as client:
             for body in mine:
                 response = await client.post("/v1/ingest/ai-calls", content=body, headers=SERVICE)
                 assert response.status_code == 200, response.text[:500]

@@ -22,8 +22,10 @@ from gateway.storage.tables import (
     ai_monthly_by_model,
     ai_monthly_by_reason,
 )
+from gateway.usage.inputs import AiCallIn
+from gateway.usage.service import ingest
 from tests.reference.usage import Org, parse_call
-from tests.support import SERVICE, ai_call, put_member, put_org
+from tests.support import NOW, SERVICE, ai_call, put_member, put_org
 
 ZONE = "America/New_York"  # a DST change (1 November) inside the range
 MEMBERS = [f"m{n}" for n in range(1, 6)]
@@ -117,17 +119,22 @@ async def test_concurrent_batches_add_up_to_the_reference(
     for batch in batches:
         rng.shuffle(batch)
 
-    async def send(batch: list[dict[str, Any]]) -> httpx.Response:
-        return await client.post("/v1/ingest/ai-calls", json={"events": batch}, headers=SERVICE)
-
-    responses = await asyncio.gather(*(send(batch) for batch in batches))
-    assert [r.status_code for r in responses] == [200] * 8, [r.text[:300] for r in responses]
-    answers = [r.json() for r in responses]
-    assert sum(a["accepted"] for a in answers) == len(events)
-    assert sum(a["accepted"] + a["duplicates"] for a in answers) == sum(map(len, batches))
+    # Straight to the service, as several server processes (or consumers) would: one process
+    # takes its own batches one at a time.
+    bodies = [[AiCallIn.model_validate(event) for event in batch] for batch in batches]
+    answers = await asyncio.gather(*(ingest(db, body, now=NOW) for body in bodies))
+    assert sum(a.accepted for a in answers) == len(events)
+    assert sum(a.accepted + a.duplicates for a in answers) == sum(map(len, batches))
     assert await _stored(db) == _reference(org, events)
 
-    # Replaying every batch at once changes nothing.
-    again = await asyncio.gather(*(send(batch) for batch in batches))
-    assert [r.json()["accepted"] for r in again] == [0] * 8
+    # Replaying every batch at once changes nothing, through HTTP as well.
+    again = await asyncio.gather(*(ingest(db, body, now=NOW) for body in bodies[:4]))
+    assert [a.accepted for a in again] == [0] * 4
+    replies = await asyncio.gather(
+        *(
+            client.post("/v1/ingest/ai-calls", json={"events": batch}, headers=SERVICE)
+            for batch in batches[4:]
+        )
+    )
+    assert [r.json()["accepted"] for r in replies] == [0] * 4, [r.text for r in replies]
     assert await _stored(db) == _reference(org, events)
