@@ -120,15 +120,18 @@ _PG_TYPES = {
 }
 
 
-def _unnest(columns: Sequence[str]) -> str:
-    arrays = ", ".join(f"${n}::{_PG_TYPES[c]}[]" for n, c in enumerate(columns, start=1))
-    return f"unnest({arrays}) AS batch ({', '.join(columns)})"
+def _from_json(columns: Sequence[str]) -> str:
+    """The rows of a JSON array of arrays (``$1``), one column per position."""
+    picked = ", ".join(f"(row->>{n})::{_PG_TYPES[c]} AS {c}" for n, c in enumerate(columns))
+    return f"SELECT {picked} FROM json_array_elements($1::json) AS row"
 
 
-# Ids are ASCII, so byte order ("C") is the order the rows were sorted in, in Python.
+# Rows travel as one JSON text (datetimes in RFC 3339, to the microsecond): asyncpg checks every
+# element of an array parameter in Python (~1 us each, a dozen per row), PostgreSQL parses JSON
+# in C. Ids are ASCII, so byte order ("C") is the order the rows were sorted in, in Python.
 _PG_INSERT_NEW = (
     f"INSERT INTO ai_calls ({', '.join(CALL_COLUMNS)}) "
-    f"SELECT {', '.join(CALL_COLUMNS)} FROM {_unnest(CALL_COLUMNS)} "
+    f"SELECT * FROM ({_from_json(CALL_COLUMNS)}) AS batch "
     'ORDER BY org_id COLLATE "C", event_id COLLATE "C" '
     "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING org_id, event_id"
 )
@@ -145,8 +148,8 @@ async def _pg_insert_calls(driver: Any, rows: Sequence[CallRow]) -> set[tuple[st
     else:
         await driver.execute("RELEASE SAVEPOINT ingest_calls")
         return set()
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    new = {(org, event) for org, event in await driver.fetch(_PG_INSERT_NEW, *columns)}
+    document = orjson.dumps(rows).decode()
+    new = {(org, event) for org, event in await driver.fetch(_PG_INSERT_NEW, document)}
     return {(row[0], row[1]) for row in rows} - new
 
 
@@ -185,14 +188,6 @@ def _pg_add_to(name: str) -> str:
     )
 
 
-def _from_json(columns: Sequence[str]) -> str:
-    """The rows of a JSON array of arrays (``$1``), one column per position."""
-    picked = ", ".join(f"(row->>{n})::{_PG_TYPES[c]} AS {c}" for n, c in enumerate(columns))
-    return f"SELECT {picked} FROM json_array_elements($1::json) AS row"
-
-
-# The deltas travel as one JSON text: asyncpg checks every element of an array parameter in
-# Python (~1 us each, a dozen per delta), while PostgreSQL parses JSON in C.
 _PG_ADD_DELTAS = (
     f"WITH deltas AS ({_from_json(DELTA_COLUMNS)}), "
     + ", ".join(_pg_add_to(name) for name in AI_ROLLUPS)
