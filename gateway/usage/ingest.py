@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,6 @@ from gateway.usage.sums import DeltaKey, RollupSums
 from gateway.usage.writes import CALL_COLUMNS, CallRow
 
 _BATCH_CREDIT_LIMIT = credits_to_int(MAX_BATCH_CREDITS)
-_BY_KEY = itemgetter(0, 1)
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,8 @@ async def ingest_ai_calls(
     (:class:`~gateway.core.errors.InvalidInput` names each one by its index)."""
     refs = await _refs(conn, events)
     rows, keys, deltas = _check_and_sum(events, refs, now)
-    order = sorted(range(len(rows)), key=lambda n: _BY_KEY(rows[n]))
-    stored = await writes.insert_calls(conn, rows=[rows[n] for n in order])
+    # Rows start with (org_id, event_id), unique in the batch: sorting them sorts by that key.
+    stored = await writes.insert_calls(conn, rows=sorted(rows))
     if stored:
         await _check_replays(conn, events, rows, stored)
         deltas = _sum_new(rows, keys, stored)
