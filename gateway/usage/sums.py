@@ -44,6 +44,9 @@ class CallFacts:
         )
 
 
+ROLLUP_SUMS = ("calls", "credits_e4", "cost_micros", "tokens")
+
+
 class RollupSums:
     """The four sums every AI rollup row carries, added up in place."""
 
@@ -65,6 +68,9 @@ class RollupSums:
         self.tokens += other.tokens
         return self
 
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.calls, self.credits_e4, self.cost_micros, self.tokens)
+
     def as_columns(self) -> dict[str, int]:
         return {
             "calls": self.calls,
@@ -81,23 +87,38 @@ _DIMENSIONS = {
     "model": ("provider", "tier"),
 }
 
+# What one call adds to, in every rollup at once:
+# (org_id, day, month, billing_mode, reason, member_id, provider, tier).
+DeltaKey = tuple[str, date, date, str, str, str, str, str]
+DELTA_COLUMNS = (
+    "org_id",
+    "day",
+    "month",
+    "billing_mode",
+    "reason",
+    "member_id",
+    "provider",
+    "tier",
+    *ROLLUP_SUMS,
+)
 
-def ai_rollup_rows(
+
+def call_deltas(
     calls: Iterable[CallFacts], zones: Mapping[str, ZoneInfo]
-) -> dict[str, list[dict[str, Any]]]:
-    """Sum the calls into one row per key of every daily and monthly rollup."""
-    # First per full key (a batch repeats them), then into each rollup.
-    full: dict[tuple[Any, ...], RollupSums] = {}
-    days: dict[tuple[str, int], date] = {}
+) -> dict[DeltaKey, RollupSums]:
+    """The calls summed per delta key (a batch repeats them)."""
+    full: dict[DeltaKey, RollupSums] = {}
+    days: dict[tuple[str, int], tuple[date, date]] = {}
     for call in calls:
         # Offsets are whole quarter hours: a quarter hour has one local day.
         quarter = (call.org_id, int(call.occurred_at.timestamp()) // 900)
-        day = days.get(quarter)
-        if day is None:
-            day = days[quarter] = local_day(call.occurred_at, zones[call.org_id])
+        bucket = days.get(quarter)
+        if bucket is None:
+            day = local_day(call.occurred_at, zones[call.org_id])
+            bucket = days[quarter] = (day, month_start(day))
         key = (
             call.org_id,
-            day,
+            *bucket,
             call.billing_mode,
             call.reason,
             call.member_id,
@@ -108,9 +129,14 @@ def ai_rollup_rows(
         if sums is None:
             sums = full[key] = RollupSums()
         sums.add_call(call)
+    return full
+
+
+def rollup_rows(deltas: Mapping[DeltaKey, RollupSums]) -> dict[str, list[dict[str, Any]]]:
+    """The deltas summed into one row per key of every daily and monthly rollup."""
     by_rollup: dict[str, dict[tuple[Any, ...], RollupSums]] = {}
-    for (org_id, day, mode, reason, member_id, provider, tier), sums in full.items():
-        for grain, bucket in (("daily", day), ("monthly", month_start(day))):
+    for (org_id, day, month, mode, reason, member_id, provider, tier), sums in deltas.items():
+        for grain, bucket in (("daily", day), ("monthly", month)):
             for name, rest in (
                 (f"{grain}_by_reason", (reason,)),
                 (f"{grain}_by_member", (member_id,)),
@@ -131,3 +157,10 @@ def ai_rollup_rows(
             for key, sums in rows.items()
         ]
     return out
+
+
+def ai_rollup_rows(
+    calls: Iterable[CallFacts], zones: Mapping[str, ZoneInfo]
+) -> dict[str, list[dict[str, Any]]]:
+    """Sum the calls into one row per key of every daily and monthly rollup."""
+    return rollup_rows(call_deltas(calls, zones))

@@ -132,7 +132,7 @@ async def test_a_failed_transaction_is_retried_and_counted_once(
     await publish(nats_server.url, data.messages)
 
     # The second rollup update fails once: its transaction, calls included, must roll back.
-    real = ingest_queries.add_to_ai_rollups
+    real = ingest_queries.add_deltas
     calls = 0
 
     async def flaky(*args: Any, **kwargs: Any) -> None:
@@ -142,7 +142,7 @@ async def test_a_failed_transaction_is_retried_and_counted_once(
             raise ConnectionError("the database went away")
         await real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest_queries, "add_to_ai_rollups", flaky)
+    monkeypatch.setattr(ingest_queries, "add_deltas", flaky)
     metrics = BrokerMetrics()
     stop = asyncio.Event()
     task = asyncio.create_task(

@@ -117,7 +117,7 @@ async def test_other_failures_propagate_and_store_nothing(
     async def conflict(*_: Any, **__: Any) -> None:
         raise Conflict("not a validation problem")
 
-    monkeypatch.setattr(ai_writes, "add_to_ai_rollups", conflict)
+    monkeypatch.setattr(ai_writes, "add_deltas", conflict)
     with pytest.raises(Conflict):
         await write_batch(db, Kind.AI_CALLS, events(Kind.AI_CALLS, [ai_call("a1")]), now=NOW)
     assert await count_calls(db) == 0
