@@ -29,6 +29,7 @@ from gateway.resolvers.error_codes import code_errors
 from gateway.resolvers.limits import rate_limited
 from gateway.resolvers.planned.planner import Planner
 from gateway.resolvers.schema import schema as default_schema
+from gateway.web.answer_key import vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
 from gateway.web.graphiql import graphiql_html
@@ -80,6 +81,8 @@ class GraphQLEndpoint:
         self.planner = (
             Planner(default_schema._schema, self.persisted.trusted.values()) if plan else None
         )
+        for text, document in self.planner.documents().items() if self.planner else ():
+            vouch(text, document)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLSchema, parse, specified_rules
+from graphql import DocumentNode, GraphQLSchema, parse, specified_rules
 from graphql.execution.values import get_variable_values
 
 from gateway.core.requestinfo import note_graphql
@@ -65,6 +65,10 @@ class Planner:
 
     def __len__(self) -> int:
         return len(self._plans)
+
+    def documents(self) -> dict[str, DocumentNode]:
+        """The planned documents' texts and their syntax trees, validated at start-up."""
+        return {text: plan.document for text, plan in self._plans.items()}
 
     def planned(self, query: str) -> bool:
         return query in self._plans
