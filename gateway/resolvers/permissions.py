@@ -26,7 +26,7 @@ class RequiresPermission(BasePermission):
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
-        self.message = f"this field needs the {permission!r} permission"
+        self.message = f"this field needs the '{permission.value}' permission"
         self._directive = RequiresPermissionDirective(permission=permission.value)
 
     @property

@@ -133,15 +133,16 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await put_org(client, "acme")
-    await put_member(client, "acme", "m1")
+    await put_member(client, "acme", "m1", role="ACCOUNT_ADMIN")
 
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr("gateway.orgs.queries.get_org", broken)
+    # A statement behind a field (the organization itself comes with the credential).
+    monkeypatch.setattr("gateway.orgs.queries.plan_in_force", broken)
     response = await client.post(
         "/graphql",
-        json={"query": "{ organization { name } }"},
+        json={"query": "{ organization { plan { rollover } } }"},
         headers={**bearer(member_token("acme", "m1")), "X-Request-Id": "req-42"},
     )
     body = response.json()
@@ -175,3 +176,16 @@ async def test_depth_and_token_limits(client: httpx.AsyncClient) -> None:
     body = await graphql(client, wide, token=token)
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_a_refused_field_names_the_permission_it_needs(client: httpx.AsyncClient) -> None:
+    await put_org(client, "acme")
+    await put_member(client, "acme", "i1", role="INTERVIEWER")
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ organization { plan { rollover } } }"},
+        headers=bearer(member_token("acme", "i1")),
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"] == "this field needs the 'consumption:view' permission"
