@@ -15,6 +15,8 @@ from typing import Any
 
 import redis.exceptions
 
+from gateway.web.redis_client import redis_client
+
 log = logging.getLogger("gateway.response_cache")
 
 REDIS_PREFIX = "gateway:answer:"
@@ -41,16 +43,7 @@ class AnswerStore:
         self._down = False
         self._redis: Any = None
         if redis_url:
-            import redis.asyncio as redis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
-            self._redis = redis.from_url(
-                redis_url,
-                socket_connect_timeout=timeout_s,
-                socket_timeout=timeout_s,
-                retry=Retry(NoBackoff(), 0),
-            )
+            self._redis = redis_client(redis_url, timeout_s)
 
     def __len__(self) -> int:
         return len(self._memory)

@@ -24,6 +24,7 @@ from gateway.orgs.credentials import Caller, CredentialKind
 from gateway.resolvers.documents import canonical
 from gateway.web.graphql_request import GraphQLParams, Refusal
 from gateway.web.ratelimit import REDIS_FAULTS
+from gateway.web.redis_client import redis_client
 
 log = logging.getLogger("gateway.persisted")
 
@@ -56,16 +57,7 @@ class PersistedQueries:
         self._memory: OrderedDict[str, str] = OrderedDict()
         self._redis: Any = None
         if redis_url:
-            import redis.asyncio as redis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
-            self._redis = redis.from_url(
-                redis_url,
-                socket_connect_timeout=timeout_s,
-                socket_timeout=timeout_s,
-                retry=Retry(NoBackoff(), 0),
-            )
+            self._redis = redis_client(redis_url, timeout_s)
 
     async def get(self, digest: str) -> str | None:
         if digest in self.trusted:

@@ -20,6 +20,7 @@ import redis.exceptions
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from gateway.core.throttle import Throttle, refill, spend
+from gateway.web.redis_client import redis_client
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -129,19 +130,10 @@ class RedisRateLimiter:
     def __init__(
         self, url: str, capacity: int, restore_rate: float | None = None, *, timeout_s: float = 0.5
     ) -> None:
-        import redis.asyncio as redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         self.capacity = capacity
         self.restore_rate = restore_rate or capacity / 60
         # A dead Redis must never stall a request long: short timeouts, no retries here.
-        self._redis = redis.from_url(
-            url,
-            socket_connect_timeout=timeout_s,
-            socket_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis = redis_client(url, timeout_s)
         self._script = self._redis.register_script(LEAKY_BUCKET)
 
     async def _apply(self, credential: str, points: int) -> Throttle:
