@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from gateway.storage.db import insert_for
-from gateway.storage.tables import data_versions, organizations
+from gateway.storage.tables import data_versions
 
 # The catalog's row: no organization id starts with "*".
 CATALOG = "*catalog"
@@ -33,7 +33,6 @@ class DataVersions:
     catalog: int | None
     # Until this instant a write dated in the future can still change answers by itself.
     settles_at: datetime | None
-    time_zone: str | None
 
 
 def version_columns(org_id: ColumnElement[Any]) -> list[ColumnElement[Any]]:
@@ -46,17 +45,11 @@ def version_columns(org_id: ColumnElement[Any]) -> list[ColumnElement[Any]]:
         .scalar_subquery()
         .label("catalog_version"),
         select(data_versions.c.settles_at).where(of_org).scalar_subquery().label("settles_at"),
-        select(organizations.c.time_zone)
-        .where(organizations.c.id == org_id)
-        # Its own look-up even where the statement joins the organization too.
-        .correlate_except(organizations)
-        .scalar_subquery()
-        .label("org_time_zone"),
     ]
 
 
 def versions_of(row: Any) -> DataVersions:
-    return DataVersions(row.data_version, row.catalog_version, row.settles_at, row.org_time_zone)
+    return DataVersions(row.data_version, row.catalog_version, row.settles_at)
 
 
 async def move_versions(

@@ -245,6 +245,18 @@ _PEOPLE_FIRST = _with_people(_ACTIVITY_FIRST)
 _PEOPLE_AFTER = _with_people(_ACTIVITY_AFTER)
 
 
+def _keyset(
+    first: Select[Any],
+    after: Select[Any],
+    position: tuple[datetime, str] | None,
+    **params: Any,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement for a keyset page and its parameters: ``after`` from a position on."""
+    if position is None:
+        return first, params
+    return after, {**params, "b_at": position[0], "b_id": position[1]}
+
+
 async def activity_page(
     conn: AsyncConnection,
     *,
@@ -255,11 +267,9 @@ async def activity_page(
     limit: int,
 ) -> list[CallRecord]:
     """Calls newest first, keyset after ``before`` = ``(occurred_at, event_id)``; never OFFSET."""
-    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
-    stmt = _ACTIVITY_FIRST
-    if before is not None:
-        stmt = _ACTIVITY_AFTER
-        params.update(b_at=before[0], b_id=before[1])
+    stmt, params = _keyset(
+        _ACTIVITY_FIRST, _ACTIVITY_AFTER, before, org_id=org_id, start=start, end=end, limit=limit
+    )
     result = await conn.execute(stmt, params)
     return records(CallRecord, result, result.keys())
 
@@ -274,11 +284,9 @@ async def activity_page_with_people(
     limit: int,
 ) -> ActivityRows:
     """:func:`activity_page` with the members and models its calls name (each built once)."""
-    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
-    stmt = _PEOPLE_FIRST
-    if before is not None:
-        stmt = _PEOPLE_AFTER
-        params.update(b_at=before[0], b_id=before[1])
+    stmt, params = _keyset(
+        _PEOPLE_FIRST, _PEOPLE_AFTER, before, org_id=org_id, start=start, end=end, limit=limit
+    )
     result = await conn.execute(stmt, params)
     keys = list(result.keys())
     to_call = recorder(CallRecord, keys)
@@ -326,11 +334,9 @@ async def activity_since_page(
     limit: int,
 ) -> list[CallRecord]:
     """Calls in ``[start, end)`` oldest first, keyset after ``after`` (incremental sync)."""
-    params: dict[str, Any] = {"org_id": org_id, "start": start, "end": end, "limit": limit}
-    stmt = _SINCE_FIRST
-    if after is not None:
-        stmt = _SINCE_AFTER
-        params.update(b_at=after[0], b_id=after[1])
+    stmt, params = _keyset(
+        _SINCE_FIRST, _SINCE_AFTER, after, org_id=org_id, start=start, end=end, limit=limit
+    )
     return [record(CallRecord, row) for row in await conn.execute(stmt, params)]
 
 

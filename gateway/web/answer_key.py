@@ -130,16 +130,16 @@ def answer_key(
     now: datetime,
 ) -> str | None:
     """The hex key of this request's answer; None when it must not be cached."""
-    versions = caller.versions
+    versions, organization = caller.versions, caller.organization
     if (
         versions is None
         or versions.org is None
         or versions.catalog is None
-        or versions.time_zone is None
+        or organization is None
         or (versions.settles_at is not None and now <= versions.settles_at)
     ):
         return None
-    today = now.astimezone(ZoneInfo(versions.time_zone)).date()
+    today = now.astimezone(ZoneInfo(organization.time_zone)).date()
     who = [caller.kind.value, caller.member_id, caller.api_key_id] if document.personal else []
     parts = [
         schema_tag,

@@ -81,8 +81,10 @@ class GraphQLEndpoint:
         self.planner = (
             Planner(default_schema._schema, self.persisted.trusted.values()) if plan else None
         )
-        for text, document in self.planner.documents().items() if self.planner else ():
-            vouch(text, document)
+        if self.planner is not None:
+            # Planned documents skip the schema's parse: the answer cache must know them too.
+            for text, document in self.planner.documents().items():
+                vouch(text, document)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

@@ -16,7 +16,7 @@ from gateway.core.money import credits_from_int, usd_from_int
 from gateway.core.periods import Period
 from gateway.orgs.enums import Permission
 from gateway.orgs.records import MemberRecord, OrgRecord
-from gateway.resolvers.pagination import PageInfo, check_first, decode_after, page_info
+from gateway.resolvers.pagination import PageInfo, check_first, page_info
 from gateway.resolvers.period import period_id
 from gateway.resolvers.planned.common import (
     COMMON_HANDLERS,
@@ -30,7 +30,7 @@ from gateway.resolvers.planned.common import (
     usd,
 )
 from gateway.resolvers.planned.plan import Args, Fallback, Handler, Request
-from gateway.resolvers.usage.resolvers import _activity_position
+from gateway.resolvers.usage.resolvers import read_activity
 from gateway.usage import rules
 from gateway.usage.enums import TrendBasis
 from gateway.usage.records import CallRecord
@@ -108,19 +108,11 @@ async def _time_series(page: UsagePage, args: Args, _request: Request) -> Any:
 
 
 async def _activity(page: UsagePage, args: Args, request: Request) -> CallPage:
-    limit = check_first(args.get("first"), argument="first", default=50, maximum=100)
-    after, since = args.get("after"), args.get("since")
-    span = page.span
-    scope = [page.org_id, "activity", span.first_day.isoformat(), span.end_day.isoformat()]
-    if since is not None:
-        scope += ["since", since.isoformat()]
+    after = args.get("after")
     context = request.context
     codec = context.cursors
-    position = decode_after(codec, after, scope, _activity_position)
-    if since is None:
-        result = await page.activity(limit, position)
-    else:
-        result = await page.activity_since(since, limit, position)
+    read = await read_activity(page, codec, args.get("first"), after, args.get("since"))
+    result, scope, span = read.result, read.scope, page.span
     calls = result.calls
     if result.people is None:
         loaders = context.loaders

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
+from gateway.core.cursors import CursorCodec
 from gateway.core.money import credits_from_int, usd_from_int
 from gateway.orgs.enums import Permission
 from gateway.resolvers.context import Info
@@ -29,7 +31,7 @@ from gateway.resolvers.usage.types import (
     UserUsageList,
 )
 from gateway.usage import service as usage_service
-from gateway.usage.service import UsagePage
+from gateway.usage.service import ActivityPage, UsagePage
 
 
 @strawberry.type(description="The Usage page's summary tile.")
@@ -59,6 +61,34 @@ class UsageSummary:
 def _activity_position(position: list[Any]) -> tuple[datetime, str]:
     at, event_id = position
     return datetime.fromisoformat(at), str(event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRead:
+    """A page of the activity log and the cursor scope its positions are signed under."""
+
+    result: ActivityPage
+    scope: list[str]
+
+
+async def read_activity(
+    page: UsagePage,
+    codec: CursorCodec,
+    first: int | None,
+    after: str | None,
+    since: datetime | None,
+) -> ActivityRead:
+    """The activity log's arguments checked and its page read: the resolver and the planned
+    document both start here."""
+    limit = check_first(first, argument="first", default=50, maximum=100)
+    span = page.span
+    scope = [page.org_id, "activity", span.first_day.isoformat(), span.end_day.isoformat()]
+    if since is not None:
+        scope += ["since", since.isoformat()]
+    position = decode_after(codec, after, scope, _activity_position)
+    if since is None:
+        return ActivityRead(await page.activity(limit, position), scope)
+    return ActivityRead(await page.activity_since(since, limit, position), scope)
 
 
 @strawberry.type(description="AI usage of one period (Settings → Usage).")
@@ -152,18 +182,10 @@ class UsagePeriod(PeriodFields):
             ),
         ] = None,
     ) -> UsageCallConnection:
-        limit = check_first(first, argument="first", default=50, maximum=100)
-        span = self.page.span
-        scope = [self.page.org_id, "activity", span.first_day.isoformat(), span.end_day.isoformat()]
-        if since is not None:
-            scope += ["since", since.isoformat()]
         codec = info.context.cursors
-        position = decode_after(codec, after, scope, _activity_position)
-        if since is None:
-            result = await self.page.activity(limit, position)
-        else:
-            result = await self.page.activity_since(since, limit, position)
-        calls = await UsageCall.build(info, result.calls, span.zone, result.people)
+        read = await read_activity(self.page, codec, first, after, since)
+        result, scope = read.result, read.scope
+        calls = await UsageCall.build(info, result.calls, self.page.span.zone, result.people)
         edges = [
             UsageCallEdge(
                 make_cursor=partial(
