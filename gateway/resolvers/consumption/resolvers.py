@@ -43,7 +43,7 @@ from gateway.resolvers.period import (
 )
 
 
-def _position(position: list[Any]) -> Position:
+def by_opening_position(position: list[Any]) -> Position:
     credits, title, ident = position
     return int(credits), str(title), str(ident)
 
@@ -101,7 +101,7 @@ class ConsumptionPeriod(PeriodFields):
             span.first_day.isoformat(),
             span.end_day.isoformat(),
         ]
-        position = decode_after(info.context.cursors, after, scope, _position)
+        position = decode_after(info.context.cursors, after, scope, by_opening_position)
         result = await self.page.by_opening(
             info.context.loaders.openings.load_many, limit=limit, after=position
         )
@@ -161,7 +161,7 @@ async def openings_connection(
         time_zone=time_zone,
     )
     scope = [org_id, "openings", span.first_day.isoformat()]
-    position = decode_after(info.context.cursors, after, scope, _position)
+    position = decode_after(info.context.cursors, after, scope, by_opening_position)
     result = await (await consumption_page(info, span)).openings(
         limit=limit, after=position, prime=info.context.loaders.openings.prime_record
     )

@@ -16,7 +16,7 @@ from gateway.core.money import credits_from_int
 from gateway.orgs import service as org_service
 from gateway.orgs.enums import Permission
 from gateway.orgs.records import OrgRecord, PlanRecord
-from gateway.resolvers.consumption.resolvers import _position
+from gateway.resolvers.consumption.resolvers import by_opening_position
 from gateway.resolvers.pagination import PageInfo, check_first, decode_after, page_info
 from gateway.resolvers.period import period_id
 from gateway.resolvers.planned.common import (
@@ -87,7 +87,7 @@ async def _by_opening(page: ConsumptionPage, args: Args, request: Request) -> Op
     span = page.span
     scope = [page.org_id, "byOpening", span.first_day.isoformat(), span.end_day.isoformat()]
     codec = request.context.cursors
-    position = decode_after(codec, after, scope, _position)
+    position = decode_after(codec, after, scope, by_opening_position)
     result = await page.by_opening(
         request.context.loaders.openings.load_many, limit=limit, after=position
     )
