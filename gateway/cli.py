@@ -9,7 +9,6 @@ import sys
 import tempfile
 from datetime import date, timedelta
 
-from gateway.clock import system_clock
 from gateway.config import ConfigurationError, Settings
 from gateway.demo.records import DemoSummary
 from gateway.logsetup import log_config
@@ -67,7 +66,7 @@ def cmd_token(args: argparse.Namespace) -> None:
             settings,
             org_id=args.org,
             member_id=args.member,
-            now=system_clock(),
+            now=settings.clock(),
             ttl=timedelta(hours=args.hours),
         )
     )

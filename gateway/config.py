@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.clock import Clock, shifted_clock
+
 DEV_JWT_SECRET = "dev-jwt-secret-change-me-0123456789abcdef"
 DEV_SERVICE_TOKEN = "dev-service-token"
 
@@ -65,6 +67,14 @@ class Settings(BaseSettings):
     nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
     nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
     nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # Moves this process's clock by so many seconds (tests and demos of another day; refused in
+    # production). Every process of a deployment must be given the same value.
+    clock_offset_seconds: float = 0.0
+
+    @property
+    def clock(self) -> Clock:
+        """This process's "now": the system clock, moved by ``clock_offset_seconds``."""
+        return shifted_clock(self.clock_offset_seconds)
 
     @property
     def restore_per_second(self) -> float:
@@ -74,6 +84,11 @@ class Settings(BaseSettings):
     def _production_needs_real_secrets(self) -> Settings:
         if self.env != "production":
             return self
+        if self.clock_offset_seconds:
+            raise ConfigurationError(
+                "GATEWAY_CLOCK_OFFSET_SECONDS moves the clock for tests and demos; "
+                "it is refused when GATEWAY_ENV=production"
+            )
         if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
             raise ConfigurationError(
                 "GATEWAY_JWT_SECRET must be set to a secret of your own when GATEWAY_ENV=production"

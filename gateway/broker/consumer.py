@@ -189,7 +189,7 @@ async def run(
         js = nc.jetstream()
         await ensure_stream(js, names, settings)
         subs = await ensure_consumers(js, names, settings)
-        consumer = Consumer(db=db, nc=nc, settings=settings, metrics=metrics)
+        consumer = Consumer(db=db, nc=nc, settings=settings, metrics=metrics, clock=settings.clock)
         log.info(
             "consuming %s from %s (stream %s, batch %d)",
             ", ".join(names.subject(kind) for kind in subs),

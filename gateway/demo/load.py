@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from gateway import organizations
-from gateway.clock import system_clock
 from gateway.config import Settings
 from gateway.consumption import service as consumption_service
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn, OpeningIn
@@ -140,7 +139,7 @@ async def load_demo(
     the dataset is stored again; every write is idempotent, so with the same ``now`` nothing
     changes. ``scale`` multiplies the volume of AI calls and interviews (tests use a fraction).
     """
-    now = (now or system_clock()).astimezone(UTC)
+    now = (now or settings.clock()).astimezone(UTC)
     host = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
     base = f"http://{host}:{settings.port}"
     token = issue_member_token(

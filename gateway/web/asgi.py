@@ -9,4 +9,5 @@ from gateway.web.app import create_app
 
 
 def app_from_env() -> Starlette:
-    return create_app(Settings())
+    settings = Settings()
+    return create_app(settings, clock=settings.clock)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,19 @@ from tests.support import free_port
 
 SERVICE_TOKEN = "e2e-service-token"
 JWT_SECRET = "e2e-jwt-secret-0123456789abcdef0123456789"
+# The instant a test server's clock reads when it starts, whatever the real date: the middle of a
+# month and of a billing period, far from a change of day, month, year or daylight saving time.
+SERVER_START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+CLOCK_OFFSET = "GATEWAY_CLOCK_OFFSET_SECONDS"
+
+
+def clock_env(at: datetime = SERVER_START) -> dict[str, str]:
+    """Settings that move every process given them to ``at`` now, running on from there.
+
+    The real clock is read once, to work out the offset that every process of one test (the
+    server, its workers, the demo loader, the token command) then shares.
+    """
+    return {CLOCK_OFFSET: repr((at - datetime.now(UTC)).total_seconds())}
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,11 @@ class Server:
     base_url: str
     env: dict[str, str]
     pid: int
+
+    def now(self) -> datetime:
+        """What the server's clock reads now (its offset from the real one, if it has one)."""
+        offset = float(self.env.get(CLOCK_OFFSET, "0"))
+        return datetime.now(UTC) + timedelta(seconds=offset)
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
@@ -81,6 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
         "GATEWAY_JWT_SECRET": JWT_SECRET,
         "GATEWAY_LOG_LEVEL": "warning",
+        **clock_env(),
     }
     with serving(env, free_port(), workers=2) as server:
         yield server

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import SERVICE_TOKEN, Server, serving
+from tests.e2e.conftest import SERVICE_TOKEN, Server, clock_env, serving
 from tests.e2e.test_server import seed
 from tests.support import ai_call, free_port
 
@@ -130,6 +130,7 @@ def apq_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
         GATEWAY_SERVICE_TOKEN=SERVICE_TOKEN,
         GATEWAY_JWT_SECRET="apq-jwt-secret-0123456789abcdef0123456789",
         GATEWAY_LOG_LEVEL="warning",
+        **clock_env(),
     )
     mode: str = request.param
     if mode.endswith("trusted-only"):
@@ -140,7 +141,7 @@ def apq_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
 
 def _seed_calls(server: Server) -> None:
     # A second ago, so that the calls are in this month's cards.
-    when = (datetime.now(UTC) - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+    when = (server.now() - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
     calls = [
         ai_call(f"apq{n}", org_id="e2e", member_id="alice", occurred_at=when) for n in range(3)
     ]

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 
+from gateway.clock import system_clock
 from gateway.config import DEV_JWT_SECRET, DEV_SERVICE_TOKEN, ConfigurationError, Settings
 
 STRONG = "a-production-secret-of-sufficient-length-123"
@@ -59,3 +62,32 @@ def test_production_start_up_names_the_variable() -> None:
     )
     assert result.returncode != 0
     assert "GATEWAY_JWT_SECRET" in result.stderr
+
+
+def test_a_moved_clock_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_ENV", "production")
+    monkeypatch.setenv("GATEWAY_JWT_SECRET", STRONG)
+    monkeypatch.setenv("GATEWAY_SERVICE_TOKEN", STRONG)
+    assert Settings().clock is system_clock
+    monkeypatch.setenv("GATEWAY_CLOCK_OFFSET_SECONDS", "-86400")
+    with pytest.raises(ConfigurationError, match="GATEWAY_CLOCK_OFFSET_SECONDS"):
+        Settings()
+
+
+def test_a_moved_clock_runs_from_its_instant_in_every_process() -> None:
+    target = datetime(2027, 1, 1, 0, 5, tzinfo=UTC)
+    offset = (target - datetime.now(UTC)).total_seconds()
+    settings = Settings(env="test", clock_offset_seconds=offset)
+    assert abs(settings.clock() - target) < timedelta(seconds=5)
+    # Another process given the same offset agrees: here, the token command's expiry.
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "token", "--org", "o", "--member", "m"],
+        env={"PATH": "/usr/bin:/bin", "GATEWAY_CLOCK_OFFSET_SECONDS": repr(offset)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    claims = jwt.decode(result.stdout.strip(), options={"verify_signature": False})
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    assert abs(expires - (target + timedelta(hours=24))) < timedelta(seconds=30)

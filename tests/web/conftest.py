@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import JWT_SECRET, SERVICE_TOKEN, Server, serving
+from tests.e2e.conftest import JWT_SECRET, SERVICE_TOKEN, Server, clock_env, serving
 from tests.support import free_port
 
 # A twentieth of the demo's volume: a few hundred AI calls a month per organization, enough for
@@ -46,6 +46,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GATEWAY_LOG_LEVEL": "warning",
         "GATEWAY_RATE_LIMIT_POINTS": "0",
         "GATEWAY_PORT": str(port),
+        # The demo is generated up to its clock's "now": mid-month, so that this month holds
+        # several activity pages whatever day the tests run on.
+        **clock_env(),
     }
     for args in (["-m", "gateway.cli", "migrate"], ["-c", _LOAD_DEMO]):
         subprocess.run(

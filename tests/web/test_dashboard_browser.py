@@ -14,7 +14,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -124,13 +124,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def open_tab(browser: Any) -> Iterator[Any]:
+def open_tab(browser: Any, demo_server: Server) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def open_(url: str) -> Tab:
         context = browser.new_context(
             viewport={"width": 1400, "height": 900}, accept_downloads=True
         )
+        # The page reads "today" and a token's expiry from the browser's clock: the server's.
+        context.clock.install(time=demo_server.now())
         contexts.append(context)
         page = context.new_page()
         tab = Tab(page)
@@ -605,7 +607,7 @@ def test_graphiql_opens_on_the_usage_query_and_waits_for_a_token(
 
 def test_the_openings_table_pages_through_the_api(demo_server: Server, open_tab: Any) -> None:
     service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-    now = datetime.now(UTC) - timedelta(minutes=1)
+    now = demo_server.now() - timedelta(minutes=1)
     with httpx.Client(base_url=demo_server.base_url, headers=service) as client:
         client.put(
             "/v1/orgs/paging",
