@@ -35,8 +35,8 @@ test: $(STAMP) $(JS_STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gateway tests bench examples
-	$(BIN)/ruff format --check gateway tests bench examples
+	$(BIN)/ruff check gateway resolvers loaders tests bench examples
+	$(BIN)/ruff format --check gateway resolvers loaders tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -46,8 +46,8 @@ architecture: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix gateway tests bench examples
-	$(BIN)/ruff format gateway tests bench examples
+	$(BIN)/ruff check --fix gateway resolvers loaders tests bench examples
+	$(BIN)/ruff format gateway resolvers loaders tests bench examples
 
 schema: $(STAMP)
 	$(BIN)/usage-gateway export-schema > schema.graphql

@@ -48,7 +48,7 @@ from gateway.storage.tables import organizations as organization_table
 from gateway.web.app import create_app, settle_heap
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_QUERY = (ROOT / "gateway" / "resolvers" / "documents" / "consumption-page.graphql").read_text()
+PAGE_QUERY = (ROOT / "resolvers" / "documents" / "consumption-page.graphql").read_text()
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ZONE = "Europe/Paris"
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432"

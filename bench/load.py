@@ -27,7 +27,7 @@ import orjson
 from bench.report import Row, save
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_QUERY = (ROOT / "gateway" / "resolvers" / "documents" / "usage-page.graphql").read_text()
+PAGE_QUERY = (ROOT / "resolvers" / "documents" / "usage-page.graphql").read_text()
 SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 TICKS = os.sysconf("SC_CLK_TCK")
 # Counts answers that are not 200 or carry GraphQL errors, over all of wrk's threads.

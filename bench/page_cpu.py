@@ -37,7 +37,7 @@ async def measure(calls: int, rounds: int) -> float:
     from gateway.storage.db import Database
     from gateway.web.app import create_app, settle_heap
 
-    query = (ROOT / "gateway" / "resolvers" / "documents" / "usage-page.graphql").read_text()
+    query = (ROOT / "resolvers" / "documents" / "usage-page.graphql").read_text()
     url = f"{PG}/bench_usage_{calls}"
     settings = Settings(database_url=url, rate_limit_points=0)
     db = Database.from_url(url)

@@ -33,10 +33,10 @@ from gateway.clock import fixed_clock
 from gateway.config import Settings
 from gateway.migrate import migrate
 from gateway.orgs.credentials import issue_member_token
-from gateway.resolvers.documents import DIRECTORY
 from gateway.storage.db import Database
 from gateway.storage.tables import ai_calls
 from gateway.web.app import create_app, settle_heap
+from resolvers.documents import DIRECTORY
 
 # The trusted documents themselves (copies of the frontend's), as the frontend sends them.
 PAGE_QUERY = (DIRECTORY / "usage-page.graphql").read_text()

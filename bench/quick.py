@@ -31,7 +31,7 @@ from gateway.storage.db import Database
 from gateway.web.app import create_app, settle_heap
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ROOT / "gateway" / "resolvers" / "documents"
+QUERIES = ROOT / "resolvers" / "documents"
 USAGE_PAGE = (QUERIES / "usage-page.graphql").read_text()
 CONSUMPTION_PAGE = (QUERIES / "consumption-page.graphql").read_text()
 ACTIVITY = """query($first: Int!) { organization { usage { activity(first: $first) {

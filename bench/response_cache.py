@@ -31,11 +31,11 @@ from gateway.clock import fixed_clock
 from gateway.config import Settings
 from gateway.migrate import migrate
 from gateway.orgs.credentials import issue_member_token
-from gateway.resolvers.documents import DIRECTORY
 from gateway.storage.db import Database
 from gateway.storage.tables import ai_calls
 from gateway.storage.versions import move_versions
 from gateway.web.app import create_app, settle_heap
+from resolvers.documents import DIRECTORY
 
 PAGE_QUERY = (DIRECTORY / "usage-page.graphql").read_text()
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

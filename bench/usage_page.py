@@ -35,7 +35,7 @@ from gateway.storage.versions import move_versions
 from gateway.web.app import create_app, settle_heap
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_QUERY = (ROOT / "gateway" / "resolvers" / "documents" / "usage-page.graphql").read_text()
+PAGE_QUERY = (ROOT / "resolvers" / "documents" / "usage-page.graphql").read_text()
 ACTIVITY_QUERY = """query($after: String) { organization { usage { activity(first: 50, after: $after) {
   edges { node { id occurredAt creditsCharged member { name } } } } } } }"""
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

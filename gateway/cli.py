@@ -73,7 +73,7 @@ def cmd_token(args: argparse.Namespace) -> None:
 
 
 def cmd_export_schema(_: argparse.Namespace) -> None:
-    from gateway.resolvers.schema import schema
+    from resolvers.schema import schema
 
     sys.stdout.write(schema.as_str() + "\n")
 

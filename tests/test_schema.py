@@ -14,7 +14,7 @@ from graphql import (
     build_schema,
 )
 
-from gateway.resolvers.schema import schema
+from resolvers.schema import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT.parent / "shared" / "design" / "contract.graphql"

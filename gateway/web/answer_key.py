@@ -31,8 +31,8 @@ from graphql import (
 from graphql.language import Visitor
 
 from gateway.orgs.credentials import Caller
-from gateway.resolvers.schema import DOCUMENTS
 from gateway.usage.enums import TrendBasis
+from resolvers.schema import DOCUMENTS
 
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})

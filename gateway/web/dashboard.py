@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.resolvers.documents import DIRECTORY as documents_dir
-from gateway.resolvers.documents import FILES as document_files
+from resolvers.documents import DIRECTORY as documents_dir
+from resolvers.documents import FILES as document_files
 
 __all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes"]
 

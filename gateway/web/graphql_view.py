@@ -1,7 +1,7 @@
 """``/graphql``: GraphiQL for browsers, GraphQL over HTTP for everyone with a credential.
 
 Every request pays a small fee from its credential's bucket before its body is even read, then
-its document's cost once priced (``gateway.resolvers.limits``); every answer is JSON and carries
+its document's cost once priced (``resolvers.limits``); every answer is JSON and carries
 the bucket in ``RateLimit-Policy`` / ``RateLimit`` headers (IETF httpapi-ratelimit-headers).
 """
 
@@ -20,15 +20,7 @@ from strawberry.types.graphql import OperationType
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
-from gateway.loaders import build_loaders
 from gateway.orgs.credentials import Caller
-from gateway.resolvers.charge import REQUEST_FEE, Charge
-from gateway.resolvers.context import Context
-from gateway.resolvers.documents import trusted_documents
-from gateway.resolvers.error_codes import code_errors
-from gateway.resolvers.limits import rate_limited
-from gateway.resolvers.planned.planner import Planner
-from gateway.resolvers.schema import schema as default_schema
 from gateway.web.answer_key import vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
@@ -39,6 +31,14 @@ from gateway.web.ratelimit import rate_limit_headers
 from gateway.web.response_cache import ResponseCache
 from gateway.web.responses import JSONResponse
 from gateway.web.state import AppState
+from loaders import build_loaders
+from resolvers.charge import REQUEST_FEE, Charge
+from resolvers.context import Context
+from resolvers.documents import trusted_documents
+from resolvers.error_codes import code_errors
+from resolvers.limits import rate_limited
+from resolvers.planned.planner import Planner
+from resolvers.schema import schema as default_schema
 
 GRAPHQL_BODY_LIMIT = MIB
 GRAPHQL_RESPONSE = "application/graphql-response+json"

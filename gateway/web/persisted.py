@@ -21,10 +21,10 @@ from typing import Any
 
 from gateway.core.errors import ErrorCode
 from gateway.orgs.credentials import Caller, CredentialKind
-from gateway.resolvers.documents import canonical
 from gateway.web.graphql_request import GraphQLParams, Refusal
 from gateway.web.ratelimit import REDIS_FAULTS
 from gateway.web.redis_client import redis_client
+from resolvers.documents import canonical
 
 log = logging.getLogger("gateway.persisted")
 

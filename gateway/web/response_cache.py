@@ -25,12 +25,12 @@ from gateway.config import Settings
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_graphql
 from gateway.orgs.credentials import Caller
-from gateway.resolvers.charge import Charge
-from gateway.resolvers.limits import rate_limited
 from gateway.web.answer_key import DocumentTraits, answer_key, traits
 from gateway.web.answer_store import AnswerStore
 from gateway.web.graphql_request import GraphQLParams
 from gateway.web.ratelimit import rate_limit_headers
+from resolvers.charge import Charge
+from resolvers.limits import rate_limited
 
 # GET answers may be kept by the browser, but only for this caller and only after asking again.
 CACHE_CONTROL = "private, no-cache"

@@ -155,7 +155,7 @@ class Tracing:
         """
         if self.provider is None:
             return None
-        from gateway.resolvers.schema import build_schema, resolve_plain_fields_directly
+        from resolvers.schema import build_schema, resolve_plain_fields_directly
 
         traced = build_schema()
         resolve_plain_fields_directly(traced)

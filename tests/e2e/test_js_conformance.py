@@ -25,7 +25,7 @@ from tests.support import ai_call, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "tests" / "js"
-DOCUMENTS = sorted((ROOT / "gateway" / "resolvers" / "documents").glob("*.graphql"))
+DOCUMENTS = sorted((ROOT / "resolvers" / "documents").glob("*.graphql"))
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
 
 pytestmark = pytest.mark.skipif(

@@ -13,10 +13,10 @@ import httpx
 from graphql import GraphQLError
 from starlette.applications import Starlette
 
-from gateway.resolvers.error_codes import code_errors
 from gateway.storage.db import Database
 from gateway.storage.faults import DATABASE_UNREACHABLE, classify, unavailable
 from gateway.web.app import create_app
+from resolvers.error_codes import code_errors
 from tests.faults.servers import PrivatePostgres
 from tests.support import (
     NOW,

@@ -10,7 +10,7 @@ import httpx
 import openpyxl
 import pytest
 
-from gateway.resolvers.node import decode_global_id
+from resolvers.node import decode_global_id
 from tests.support import SERVICE, ai_call, bearer, graphql, member_token, put_member, put_org
 
 ACTIVITY = """

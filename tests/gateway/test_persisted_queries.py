@@ -12,9 +12,9 @@ import pytest
 from graphql import parse, print_ast
 from starlette.applications import Starlette
 
-from gateway.resolvers.documents import DIRECTORY, FILES
 from gateway.storage.db import Database
 from gateway.web.app import create_app
+from resolvers.documents import DIRECTORY, FILES
 from tests.resolvers.test_limits import _redis_url
 from tests.support import (
     NOW,

@@ -12,7 +12,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.resolvers.node import encode_global_id
+from resolvers.node import encode_global_id
 from tests.support import SERVICE, bearer, member_token
 
 # Every generated string carries a serial "q<n>x": no serial is a substring of another.

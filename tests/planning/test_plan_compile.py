@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from gateway.resolvers.documents import trusted_documents
-from gateway.resolvers.planned.plan import NotPlannable, compile_document
-from gateway.resolvers.planned.planner import Planner, all_handlers
-from gateway.resolvers.schema import schema
+from resolvers.documents import trusted_documents
+from resolvers.planned.plan import NotPlannable, compile_document
+from resolvers.planned.planner import Planner, all_handlers
+from resolvers.schema import schema
 
 SCHEMA = schema._schema
 

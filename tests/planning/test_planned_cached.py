@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 from starlette.applications import Starlette
 
-from gateway.resolvers.documents import trusted_documents
-from gateway.resolvers.schema import DOCUMENTS
 from gateway.web.graphql_view import GraphQLEndpoint
+from resolvers.documents import trusted_documents
+from resolvers.schema import DOCUMENTS
 from tests.support import bearer, member_token, put_member, put_org
 
 USAGE = next(text for text in trusted_documents().values() if "usage(period: $period)" in text)

@@ -12,9 +12,9 @@ import httpx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from gateway.resolvers.documents import trusted_documents
 from gateway.storage.db import Database
 from gateway.web.persisted import sha256
+from resolvers.documents import trusted_documents
 from tests.planning.conftest import Pair, make_pair
 from tests.resolvers.test_usage_errors import count_statements
 from tests.resolvers.test_usage_handmade import token_at

@@ -13,7 +13,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.resolvers.node import decode_global_id
+from resolvers.node import decode_global_id
 from tests.reference.consumption import Ledger, Plan, billing_start
 from tests.resolvers.test_consumption_handmade import CARDS, ingest, purchase, put_opening
 from tests.support import MovableClock, graphql, member_token, put_member, put_org

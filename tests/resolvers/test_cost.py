@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from gateway.core.buckets import Granularity, bucket_starts
 from gateway.core.periods import Period
-from gateway.resolvers.cost import actual_cost, document_cost, returned_rows
+from resolvers.cost import actual_cost, document_cost, returned_rows
 
 
 def cost(query: str, variables: dict[str, Any] | None = None, name: str | None = None) -> int:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from graphql import parse
 
-from gateway.resolvers.documents import DIRECTORY, FILES
-from gateway.resolvers.guard import MAX_REPEATS, DocumentStore, shape_problem
+from resolvers.documents import DIRECTORY, FILES
+from resolvers.guard import MAX_REPEATS, DocumentStore, shape_problem
 from tests.support import bearer, member_token, put_member, put_org
 
 # The known attack: one field repeated a few hundred times, well under the token limit, costs

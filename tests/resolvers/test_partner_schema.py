@@ -16,7 +16,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from gateway.resolvers.node import encode_global_id
+from resolvers.node import encode_global_id
 from tests.support import SERVICE, ai_call, graphql, member_token, put_member, put_org
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"

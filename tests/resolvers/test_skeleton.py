@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.resolvers.node import decode_global_id, encode_global_id
+from resolvers.node import decode_global_id, encode_global_id
 from tests.support import SERVICE, bearer, graphql, member_token, put_member, put_org
 
 PLAN = {

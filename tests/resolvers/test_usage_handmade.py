@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.resolvers.node import encode_global_id
+from resolvers.node import encode_global_id
 from tests.support import (
     NOW,
     SERVICE,

@@ -126,7 +126,7 @@ async def test_unexpected_errors_are_json_lines_with_the_request_id(
     async def broken(_info: Any) -> Any:
         raise RuntimeError(f"could not use Bearer {token} nor ugk_abc_secret")
 
-    monkeypatch.setattr("gateway.resolvers.query.resolve_organization", broken)
+    monkeypatch.setattr("resolvers.query.resolve_organization", broken)
     response = await client.post(
         "/graphql",
         json={"query": "{ organization { name } }"},

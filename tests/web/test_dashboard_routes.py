@@ -9,9 +9,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.resolvers.documents import DIRECTORY as DOCUMENTS_DIR
 from gateway.web.dashboard import CSP, STATIC_DIR, dashboard_routes
 from gateway.web.graphiql import ASSETS_DIR as GRAPHIQL_DIR
+from resolvers.documents import DIRECTORY as DOCUMENTS_DIR
 from tests.support import frontend_query
 
 

@@ -125,7 +125,7 @@ async def test_rate_limit_refusals_and_statement_timeouts(
             note_statement_timeout()
             raise TimeoutError("canceling statement due to statement timeout")
 
-        monkeypatch.setattr("gateway.resolvers.query.resolve_organization", timed_out)
+        monkeypatch.setattr("resolvers.query.resolve_organization", timed_out)
         monkeypatch.setattr(app.state.gateway, "rate_limiter", NoLimit())
         await _query(client, token, "{ organization { name } }")
         samples = await _scrape(client)

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from gateway.resolvers.documents import DIRECTORY
 from gateway.storage.db import Database
 from gateway.web.app import create_app
 from gateway.web.graphql_view import GraphQLEndpoint
 from gateway.web.response_cache import ResponseCache
+from resolvers.documents import DIRECTORY
 from tests.support import SERVICE, MovableClock, ai_call, bearer, make_settings, member_token
 
 USAGE_PAGE = (DIRECTORY / "usage-page.graphql").read_text()

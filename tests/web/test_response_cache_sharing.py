@@ -15,10 +15,10 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.config import Settings
-from gateway.resolvers.documents import sha256
 from gateway.storage.db import Database
 from gateway.web.answer_store import AnswerStore
 from gateway.web.app import create_app
+from resolvers.documents import sha256
 from tests.support import (
     SERVICE,
     MovableClock,

@@ -14,10 +14,10 @@ from opentelemetry.trace import SpanKind
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from gateway.config import Settings
-from gateway.resolvers.schema import schema as untraced_schema
 from gateway.storage.db import Database
 from gateway.web.app import create_app
 from gateway.web.tracing import REQUEST_ID_ATTRIBUTE, Tracing, build_provider
+from resolvers.schema import schema as untraced_schema
 from tests.support import (
     SERVICE,
     ai_call,

@@ -20,13 +20,13 @@ from gateway.core.periods import Period, PeriodError, custom_period
 from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
 from gateway.orgs.enums import Permission
-from gateway.resolvers.charge import REQUEST_FEE, Charge
 from gateway.storage.db import Database
 from gateway.usage import export as usage_export
 from gateway.web.errors import ApiError
 from gateway.web.ratelimit import rate_limit_headers
 from gateway.web.spreadsheets import csv_stream, xlsx_stream
 from gateway.web.v1.common import app_state, require_reader
+from resolvers.charge import REQUEST_FEE, Charge
 
 ROWS_PER_POINT = 100
 PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,0 +1,1 @@
+"""The AI model catalog and its append-only prices."""

@@ -1,0 +1,105 @@
+"""Settings, read from the environment (prefix ``GATEWAY_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.clock import Clock, shifted_clock
+
+DEV_JWT_SECRET = "dev-jwt-secret-change-me-0123456789abcdef"
+DEV_SERVICE_TOKEN = "dev-service-token"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the settings cannot run safely."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./gateway.db"
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_jwks_url: str | None = None
+    jwt_audience: str | None = None
+    service_token: str = DEV_SERVICE_TOKEN
+    redis_url: str | None = None
+    # The size of each credential's bucket of cost points (0 turns the limit off), and how many
+    # points a second flow back into it (default: a full bucket a minute).
+    rate_limit_points: int = Field(default=50_000, ge=0)
+    rate_limit_restore_per_second: float | None = Field(default=None, gt=0)
+    # The exact response cache of /graphql answers: bytes per process (0 turns it and the
+    # ETags off), and how long an answer stays in Redis when GATEWAY_REDIS_URL is set.
+    response_cache_bytes: int = Field(default=32 << 20, ge=0)
+    response_cache_ttl_s: int = Field(default=600, ge=1)
+    # Member tokens may only run the registered (trusted) documents; API keys keep full GraphQL.
+    trusted_documents_only: bool = False
+    # The trusted documents run from plans made at start-up instead of graphql-core (0: off).
+    planned_documents: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    log_level: str = "info"
+    log_format: Literal["json", "console"] = "json"
+    # OpenTelemetry tracing: "otlp" or "console"; unset = off (see gateway/tracing.py).
+    otel_exporter: Literal["otlp", "console"] | None = None
+    # Echo every SQL statement (debugging only).
+    sql_echo: bool = False
+    # When the database or Redis fails (gateway/storage/faults.py, gateway/web/faults.py).
+    statement_timeout_ms: int = Field(default=5_000, ge=0)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    db_pool_timeout_s: float = Field(default=5.0, gt=0)
+    redis_timeout_s: float = Field(default=0.5, gt=0)
+    redis_retry_s: float = Field(default=5.0, ge=0)
+    retry_after_s: int = Field(default=5, ge=1)
+    shutdown_grace_s: int = Field(default=30, ge=1)
+    # The NATS JetStream consumer (``usage-gateway consume``).
+    nats_url: str | None = None
+    nats_stream: str = "USAGE"
+    nats_subject_prefix: str = "usage"
+    nats_durable: str = "usage-gateway"
+    nats_batch: int = Field(default=1_000, ge=1, le=10_000)
+    nats_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    nats_nak_delay_seconds: float = Field(default=5.0, ge=0)
+    nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # Moves this process's clock by so many seconds (tests and demos of another day; refused in
+    # production). Every process of a deployment must be given the same value.
+    clock_offset_seconds: float = 0.0
+
+    @property
+    def clock(self) -> Clock:
+        """This process's "now": the system clock, moved by ``clock_offset_seconds``."""
+        return shifted_clock(self.clock_offset_seconds)
+
+    @property
+    def restore_per_second(self) -> float:
+        return self.rate_limit_restore_per_second or max(self.rate_limit_points, 1) / 60
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.clock_offset_seconds:
+            raise ConfigurationError(
+                "GATEWAY_CLOCK_OFFSET_SECONDS moves the clock for tests and demos; "
+                "it is refused when GATEWAY_ENV=production"
+            )
+        if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
+            raise ConfigurationError(
+                "GATEWAY_JWT_SECRET must be set to a secret of your own when GATEWAY_ENV=production"
+            )
+        if len(self.jwt_secret) < 32:
+            raise ConfigurationError(
+                "GATEWAY_JWT_SECRET must be at least 32 characters when GATEWAY_ENV=production"
+            )
+        if not self.service_token or self.service_token == DEV_SERVICE_TOKEN:
+            raise ConfigurationError(
+                "GATEWAY_SERVICE_TOKEN must be set to a secret of your own "
+                "when GATEWAY_ENV=production"
+            )
+        return self

@@ -1,0 +1,1 @@
+"""Tenant Management → Consumption: interview events, credits, the ledger and its service."""

@@ -1,0 +1,1 @@
+"""Shared pure helpers: calendars, periods, buckets, money, cursors, errors, validation."""

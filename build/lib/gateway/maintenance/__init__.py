@@ -1,0 +1,1 @@
+"""Operators' tools: recount an organization's rollups from its raw events, and rebuild them."""

@@ -1,0 +1,1 @@
+"""Organizations, members, plans, API keys and the credentials that name a caller."""

@@ -1,0 +1,66 @@
+"""Partner API keys (stored as hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.orgs.queries import ORG_COLUMNS, org_beside
+from gateway.orgs.records import ApiKeyRecord, OrgRecord
+from gateway.storage.records import record
+from gateway.storage.tables import api_keys, organizations
+from gateway.storage.versions import DataVersions, version_columns, versions_of
+
+
+async def insert_api_key(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    key_id: str,
+    name: str,
+    key_hash: str,
+    permissions: list[str],
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(api_keys).values(
+            org_id=org_id,
+            id=key_id,
+            name=name,
+            key_hash=key_hash,
+            permissions=" ".join(sorted(permissions)),
+            created_at=now,
+        )
+    )
+
+
+_API_KEY = (
+    select(api_keys, *version_columns(api_keys.c.org_id), *ORG_COLUMNS)
+    .outerjoin(organizations, organizations.c.id == api_keys.c.org_id)
+    .where(api_keys.c.key_hash == bindparam("key_hash"))
+)
+
+
+async def find_api_key(
+    conn: AsyncConnection, *, key_hash: str
+) -> tuple[ApiKeyRecord, DataVersions, OrgRecord | None] | None:
+    """The key, its organization and the organization's data versions, in one statement."""
+    row = (await conn.execute(_API_KEY, {"key_hash": key_hash})).first()
+    if row is None:
+        return None
+    return record(ApiKeyRecord, row), versions_of(row), org_beside(row)
+
+
+async def revoke_api_key(conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime) -> bool:
+    stmt = (
+        update(api_keys)
+        .where(
+            api_keys.c.org_id == org_id,
+            api_keys.c.id == key_id,
+            api_keys.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool((await conn.execute(stmt)).rowcount)

@@ -1,0 +1,211 @@
+"""Who is calling: member JWTs, partner API keys and the service token."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import jwt
+
+from gateway.clock import Clock
+from gateway.config import Settings
+from gateway.orgs import api_key_queries, member_queries
+from gateway.orgs.enums import Permission, Role
+from gateway.orgs.records import OrgRecord
+from gateway.storage.db import Database
+from gateway.storage.versions import DataVersions
+
+API_KEY_PREFIX = "ugk_"
+# Tolerated clock difference between the token issuer and the gateway.
+CLOCK_LEEWAY_SECONDS = 60
+
+
+class AuthError(Exception):
+    """The credential is missing or not acceptable; the message says why."""
+
+
+class CredentialKind(StrEnum):
+    MEMBER = "member"
+    API_KEY = "api_key"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind a request. ``org_id`` is the only tenant there is."""
+
+    org_id: str
+    permissions: frozenset[str]
+    kind: CredentialKind = CredentialKind.MEMBER
+    member_id: str | None = None
+    role: Role | None = None
+    api_key_id: str | None = None
+    api_key_name: str | None = None
+    # A stable name for rate limits and logs.
+    credential_id: str = field(default="")
+    # The organization's data versions, read with the credential (the response cache's key).
+    versions: DataVersions | None = field(default=None, compare=False)
+    # The organization, read by the same statement: no second round trip before the page.
+    organization: OrgRecord | None = field(default=None, compare=False)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+SERVICE_CALLER = Caller(
+    org_id="", permissions=frozenset(), kind=CredentialKind.SERVICE, credential_id="service"
+)
+
+
+def credential_name(kind: str, org_id: str, ident: str) -> str:
+    """A stable name for rate limits and logs; the organization's id is length-prefixed, so ids
+    that contain ``:`` cannot make two credentials share a name."""
+    return f"{kind}:{len(org_id)}:{org_id}:{ident}"
+
+
+def hash_api_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key() -> tuple[str, str]:
+    """A fresh ``(key_id, secret)``; the secret embeds the id and is shown only once."""
+    key_id = secrets.token_hex(8)
+    return key_id, f"{API_KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def issue_member_token(
+    settings: Settings, *, org_id: str, member_id: str, now: datetime, ttl: timedelta
+) -> str:
+    claims = {
+        "sub": member_id,
+        "org": org_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthError("missing credentials: send 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("malformed Authorization header: expected 'Bearer <token>'")
+    return token.strip()
+
+
+def is_service_token(settings: Settings, token: str) -> bool:
+    return hmac.compare_digest(token.encode(), settings.service_token.encode())
+
+
+class Authenticator:
+    """Turns a bearer token into a :class:`Caller` for GraphQL and the read routes."""
+
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        self._settings = settings
+        self._db = db
+        self._clock = clock
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+
+    async def caller(self, authorization: str | None) -> Caller:
+        """Whoever the ``Authorization`` header names; the service token names the service."""
+        token = bearer_token(authorization)
+        if is_service_token(self._settings, token):
+            return SERVICE_CALLER
+        if token.startswith(API_KEY_PREFIX):
+            return await self._api_key_caller(token)
+        return await self._member_caller(token)
+
+    async def _api_key_caller(self, token: str) -> Caller:
+        async with self._db.read() as conn:
+            found = await api_key_queries.find_api_key(conn, key_hash=hash_api_key(token))
+        if found is None:
+            raise AuthError("unknown API key")
+        row, versions, organization = found
+        if row.revoked_at is not None:
+            raise AuthError("this API key has been revoked")
+        return Caller(
+            org_id=row.org_id,
+            permissions=frozenset(row.permissions.split()),
+            kind=CredentialKind.API_KEY,
+            api_key_id=row.id,
+            api_key_name=row.name,
+            credential_id=credential_name("key", row.org_id, row.id),
+            versions=versions,
+            organization=organization,
+        )
+
+    async def _signing_key(self, token: str) -> tuple[object, list[str]]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthError("malformed token") from None
+        alg = header.get("alg")
+        if alg == "HS256":
+            return self._settings.jwt_secret, ["HS256"]
+        if alg == "RS256" and self._jwks is not None:
+            jwks = self._jwks
+            try:
+                key = await asyncio.to_thread(jwks.get_signing_key_from_jwt, token)
+            except jwt.PyJWTError as exc:
+                raise AuthError(f"no signing key for this token: {exc}") from None
+            return key.key, ["RS256"]
+        raise AuthError(f"tokens signed with {alg!r} are not accepted")
+
+    async def _member_caller(self, token: str) -> Caller:
+        key, algorithms = await self._signing_key(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,  # type: ignore[arg-type]
+                algorithms=algorithms,
+                audience=self._settings.jwt_audience,
+                # Expiry is checked against the gateway's clock below.
+                options={
+                    "require": ["exp", "sub", "org"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+            # NaN compares false with everything: it would never expire.
+            raise AuthError("invalid token: exp must be a finite number")
+        now = self._clock().timestamp()
+        if claims["exp"] <= now:
+            raise AuthError("the token has expired")
+        not_before = claims.get("nbf")
+        if isinstance(not_before, int | float) and not math.isfinite(not_before):
+            raise AuthError("invalid token: nbf must be a finite number")
+        if isinstance(not_before, int | float) and not_before > now + CLOCK_LEEWAY_SECONDS:
+            raise AuthError("the token is not valid yet (nbf)")
+        org_id, member_id = str(claims["org"]), str(claims["sub"])
+        async with self._db.read() as conn:
+            found = await member_queries.get_member_with_permissions(
+                conn, org_id=org_id, member_id=member_id
+            )
+        if found is None:
+            raise AuthError("unknown member")
+        member = found.member
+        if member.removed:
+            raise AuthError("this member has been removed from the organization")
+        return Caller(
+            org_id=org_id,
+            permissions=found.permissions,
+            member_id=member_id,
+            role=member.role,
+            credential_id=credential_name("member", org_id, member_id),
+            versions=found.versions,
+            organization=found.organization,
+        )

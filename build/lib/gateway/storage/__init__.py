@@ -1,0 +1,1 @@
+"""Tables, the engine, migrations and the SQL helpers every domain's queries use."""

@@ -1,0 +1,1 @@
+"""Settings → Usage: AI calls, their rollups, the page's rules and its service."""

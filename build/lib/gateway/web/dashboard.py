@@ -1,0 +1,118 @@
+"""``/dashboard``: the reference dashboard of both product pages, served by the gateway itself.
+
+The page is static: ``index.html``, one JavaScript module, a style sheet, an icon and the two
+GraphQL documents the page sends (byte for byte the ones in ``shared/design/queries``). Every
+asset URL in ``index.html`` carries ``?v=<content hash>``; such a URL is cached for a year, and
+``index.html`` itself is revalidated on every load. A Content-Security-Policy lets the page load
+and connect to nothing but this origin.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from resolvers.documents import DIRECTORY as documents_dir
+from resolvers.documents import FILES as document_files
+
+__all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "dashboard"
+ASSETS_PATH = "/dashboard/assets"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+_MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".graphql": "text/plain; charset=utf-8",
+}
+_ASSET_URL = re.compile(re.escape(ASSETS_PATH) + r"/([A-Za-z0-9._-]+)")
+
+
+@dataclass(frozen=True)
+class _File:
+    body: bytes
+    media_type: str
+    etag: str
+
+    @property
+    def version(self) -> str:
+        return self.etag.strip('"')
+
+
+def _load(path: Path, media_type: str) -> _File:
+    body = path.read_bytes()
+    return _File(body, media_type, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+
+
+@functools.cache
+def _assets() -> dict[str, _File]:
+    # The page sends the frontend's own documents, the ones trusted at start-up: one copy.
+    documents = [documents_dir / name for name in document_files]
+    return {
+        path.name: _load(path, _MEDIA_TYPES[path.suffix])
+        for path in [*sorted(STATIC_DIR.iterdir()), *documents]
+        if path.suffix in _MEDIA_TYPES
+    }
+
+
+@functools.cache
+def _index() -> _File:
+    assets = _assets()
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+
+    def versioned(match: re.Match[str]) -> str:
+        asset = assets.get(match.group(1))
+        if asset is None:
+            raise LookupError(f"index.html names a missing asset: {match.group(0)}")
+        return f"{match.group(0)}?v={asset.version}"
+
+    body = _ASSET_URL.sub(versioned, html).encode()
+    return _File(body, "text/html; charset=utf-8", f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+
+
+def _respond(request: Request, file: _File, cache_control: str) -> Response:
+    headers = {
+        "Cache-Control": cache_control,
+        "ETag": file.etag,
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if request.headers.get("if-none-match") == file.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(file.body, media_type=file.media_type, headers=headers)
+
+
+async def _page(request: Request) -> Response:
+    return _respond(request, _index(), REVALIDATE)
+
+
+async def _asset(request: Request) -> Response:
+    file = _assets().get(request.path_params["name"])
+    if file is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    fresh = request.query_params.get("v") == file.version
+    return _respond(request, file, IMMUTABLE if fresh else REVALIDATE)
+
+
+def dashboard_routes() -> list[BaseRoute]:
+    """``GET /dashboard`` and ``GET /dashboard/assets/<file>``."""
+    return [
+        Route("/dashboard", _page, methods=["GET", "HEAD"]),
+        Route(ASSETS_PATH + "/{name}", _asset, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,30 @@
+"""Dataloaders, built per request and scoped to the caller's organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from gateway.catalog import service as catalog_service
+from gateway.catalog.records import ModelRecord
+from gateway.consumption import service as consumption_service
+from gateway.consumption.records import OpeningRecord
+from gateway.orgs import service as org_service
+from gateway.orgs.records import MemberRecord
+from gateway.storage.db import Database
+from loaders.base import RecordLoader
+
+
+@dataclass(frozen=True)
+class Loaders:
+    members: RecordLoader[MemberRecord]
+    models: RecordLoader[ModelRecord]
+    openings: RecordLoader[OpeningRecord]
+
+
+def build_loaders(db: Database, *, org_id: str) -> Loaders:
+    return Loaders(
+        members=RecordLoader(partial(org_service.members_by_ids, db, org_id)),
+        models=RecordLoader(partial(catalog_service.models_by_ids, db)),
+        openings=RecordLoader(partial(consumption_service.openings_by_ids, db, org_id)),
+    )

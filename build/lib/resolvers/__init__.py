@@ -1,0 +1,1 @@
+"""Strawberry types and thin resolvers, one module per domain."""

@@ -1,0 +1,1 @@
+"""Tenant Management → Consumption in GraphQL."""

@@ -1,0 +1,133 @@
+"""The domain's enums, exposed to GraphQL: each is defined once, in its domain, and wrapped here.
+
+Resolvers return the domain's members as they are and receive them as arguments.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
+
+from gateway.consumption.enums import InterviewStatus
+from gateway.core.buckets import Granularity
+from gateway.core.periods import PeriodPreset
+from gateway.orgs.enums import AiBillingMode, AiProvider, Role, RolloverRule
+from gateway.usage.enums import TrendBasis, TrendDirection, UsageReason
+
+E = TypeVar("E", bound=type[Enum])
+
+
+def graphql_enum(cls: E, description: str, values: dict[Enum, str] | None = None) -> E:
+    """Wrap ``cls`` for GraphQL, with a description per value where given."""
+    wrapped = strawberry.enum(cls, description=description)
+    definition: StrawberryEnumDefinition = wrapped.__strawberry_definition__  # type: ignore[attr-defined]
+    described = {member.name: text for member, text in (values or {}).items()}
+    for value in definition.values:
+        value.description = described.get(value.name, value.description)
+    return wrapped
+
+
+graphql_enum(
+    AiProvider,
+    "Who provides an AI model.",
+    {AiProvider.ANTHROPIC: "Anthropic (Claude models).", AiProvider.OPENAI: "OpenAI (GPT models)."},
+)
+graphql_enum(
+    AiBillingMode,
+    "How the organization pays for AI calls.",
+    {
+        AiBillingMode.CREDITS: "Calls are paid with Intervy credits.",
+        AiBillingMode.BYOK: "Bring your own key: calls go to the provider on the organization's own API key.",
+    },
+)
+graphql_enum(
+    Role,
+    "A member's role in the organization.",
+    {
+        Role.ACCOUNT_ADMIN: "Manages the account: credits:view and consumption:view.",
+        Role.ADMIN: "Administers the workspace: credits:view.",
+        Role.STAFFING: "Runs hiring: credits:view.",
+        Role.INTERVIEWER: "Interviews candidates: credits:view.",
+    },
+)
+graphql_enum(
+    RolloverRule,
+    "What happens to unused credits at the end of a billing period.",
+    {
+        RolloverRule.NONE: "Unused credits expire.",
+        RolloverRule.FULL: "All unused credits carry over to the next period.",
+        RolloverRule.CAPPED: "Unused credits carry over up to the plan's rolloverCap.",
+    },
+)
+graphql_enum(
+    UsageReason,
+    "The feature that triggered an AI call.",
+    {
+        UsageReason.CHAT: "The assistant chat.",
+        UsageReason.GENERATE_FIELD: "Generating a field's content.",
+        UsageReason.SUMMARIZE_CV: "Summarizing a candidate's CV.",
+    },
+)
+graphql_enum(
+    TrendBasis,
+    "What the trend compares this month with.",
+    {
+        TrendBasis.PREVIOUS_MONTH: "This month so far against the whole of last month (the page's pill).",
+        TrendBasis.SAME_POINT_LAST_MONTH: "This month so far against the same span of last month (day 1 to the same day and time).",
+    },
+)
+graphql_enum(
+    TrendDirection,
+    "Which way the spend moved.",
+    {
+        TrendDirection.UP: "More than the span compared against (the percent rounds above 0).",
+        TrendDirection.DOWN: "Less than the span compared against (the percent rounds below 0).",
+        TrendDirection.FLAT: "The same, to the whole percent.",
+    },
+)
+graphql_enum(
+    InterviewStatus,
+    "Where an interview stands.",
+    {
+        InterviewStatus.INVITED: "The candidate was invited (free).",
+        InterviewStatus.STARTED: "The candidate started the interview (free).",
+        InterviewStatus.PARTIALLY_COMPLETED: "Partly done: charges its completed fraction of a credit.",
+        InterviewStatus.COMPLETED: "Done: charges one credit.",
+        InterviewStatus.SIMULATION: "A practice run: the whole interview is free and not counted.",
+    },
+)
+graphql_enum(
+    PeriodPreset,
+    "Named periods, resolved in the organization's time zone.",
+    {
+        PeriodPreset.THIS_MONTH: "The current calendar month (the only period with a trend).",
+        PeriodPreset.LAST_MONTH: "The previous calendar month.",
+        PeriodPreset.CURRENT_BILLING_PERIOD: "The billing period containing today (it starts on the plan's billingAnchorDay).",
+        PeriodPreset.PREVIOUS_BILLING_PERIOD: "The billing period before the current one.",
+    },
+)
+graphql_enum(
+    Granularity,
+    "Bucket size of a time series.",
+    {
+        Granularity.DAY: "One bucket per local day.",
+        Granularity.WEEK: "One bucket per week, starting on Mondays.",
+        Granularity.MONTH: "One bucket per calendar month.",
+    },
+)
+
+__all__ = [
+    "AiBillingMode",
+    "AiProvider",
+    "Granularity",
+    "InterviewStatus",
+    "PeriodPreset",
+    "Role",
+    "RolloverRule",
+    "TrendBasis",
+    "TrendDirection",
+    "UsageReason",
+]

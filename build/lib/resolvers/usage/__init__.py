@@ -1,0 +1,1 @@
+"""Settings → Usage in GraphQL."""
