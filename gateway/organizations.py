@@ -18,6 +18,7 @@ from gateway.orgs.inputs import OrganizationIn
 from gateway.orgs.records import OrgRecord, PlanRecord
 from gateway.orgs.service import require_org
 from gateway.storage.db import Database
+from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
 
@@ -43,6 +44,8 @@ async def put_organization(
     zone = ZoneInfo(body.time_zone)
     today = local_day(now, zone)
     async with db.write() as conn:
+        # Batches in flight finish first; later ones see the new zone, anchor and plans.
+        await hold_orgs(conn, [org_id], exclusive=True)
         existing = await org_queries.get_org(conn, org_id=org_id)
         active = body.active_since or (existing.active_since if existing else today)
         await org_queries.upsert_org(
@@ -91,6 +94,7 @@ async def replace_plan_history(db: Database, org_id: str, history: Sequence[Plan
     """Record an organization's plan versions as they were (imported history, the demo), and
     recount its billing periods in the same transaction."""
     async with db.write() as conn:
+        await hold_orgs(conn, [org_id], exclusive=True)
         org = await require_org(conn, org_id)
         if history:
             start = min(plan.effective_from for plan in history)

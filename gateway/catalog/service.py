@@ -13,6 +13,7 @@ from gateway.catalog.prices import check_new_price
 from gateway.catalog.records import ModelRecord, PriceRecord
 from gateway.core.money import usd_to_int
 from gateway.storage.db import Database
+from gateway.storage.locks import hold_models
 from gateway.storage.versions import move_catalog_version
 
 
@@ -27,6 +28,8 @@ async def put_model(db: Database, model_id: str, body: ModelIn) -> SavedModel:
     """Add or update a model and append its prices, all or nothing."""
     label = body.label or default_label(body.provider, body.tier)
     async with db.write() as conn:
+        # A new price waits for the batches pricing calls of this model (gateway/storage/locks.py).
+        await hold_models(conn, [model_id], exclusive=True)
         known = bool(await catalog_queries.models_by_ids(conn, ids=[model_id]))
         await catalog_queries.upsert_model(
             conn, model_id=model_id, provider=body.provider.value, tier=body.tier, label=label

@@ -21,6 +21,7 @@ from gateway.core.errors import Conflict, DomainError, NotFound, Problem
 from gateway.core.money import credits_to_int
 from gateway.orgs import queries as org_queries
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
+from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
 
 
@@ -213,6 +214,7 @@ async def record_purchase(
 
     A replay with other figures is a :class:`Conflict`.
     """
+    await hold_orgs(conn, [org_id], exclusive=False)
     org = await org_queries.get_org(conn, org_id=org_id)
     if org is None:
         raise NotFound("organization", org_id, "orgId")

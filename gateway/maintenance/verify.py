@@ -33,6 +33,7 @@ from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
 from gateway.storage.db import Database
+from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
 from gateway.usage.sums import CallFacts, ai_rollup_rows
@@ -274,6 +275,7 @@ async def rebuild_org(db: Database, org_id: str) -> None:
     no batch lands between the recount and the commit; ingest waits meanwhile.
     """
     async with db.write() as conn:
+        await hold_orgs(conn, [org_id], exclusive=True)
         zone = await _zone_of(conn, org_id)
         await verify_queries.lock_event_tables(conn)
         models = {m.id: m for m in await catalog_queries.all_models(conn)}

@@ -9,13 +9,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs import queries as org_queries
+from gateway.storage.locks import hold_orgs
 
 ExistingIds = Callable[..., Awaitable[set[str]]]
 
 
 async def zones_of_orgs(conn: AsyncConnection, org_ids: Iterable[str]) -> dict[str, ZoneInfo]:
-    """The time zone of each organization that exists among ``org_ids``."""
-    rows = await org_queries.orgs_by_ids(conn, ids=sorted(set(org_ids)))
+    """The time zone of each organization that exists among ``org_ids``.
+
+    Their rows stay shared-locked until the batch commits: a settings change that would bucket
+    the batch otherwise waits for it (gateway/storage/locks.py).
+    """
+    ids = sorted(set(org_ids))
+    await hold_orgs(conn, ids, exclusive=False)
+    rows = await org_queries.orgs_by_ids(conn, ids=ids)
     return {row.id: ZoneInfo(row.time_zone) for row in rows}
 
 

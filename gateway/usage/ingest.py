@@ -25,6 +25,7 @@ from gateway.core.validation import MAX_BATCH_CREDITS
 from gateway.orgs import member_queries
 from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
+from gateway.storage.locks import hold_models
 from gateway.storage.versions import move_versions
 from gateway.usage import writes
 from gateway.usage.inputs import AiCallIn
@@ -71,6 +72,7 @@ async def _refs(conn: AsyncConnection, events: Sequence[AiCallIn]) -> _Refs:
         conn, sorted(member_refs), zones, member_queries.existing_member_ids
     )
     model_ids = sorted({e.model for e in events})
+    await hold_models(conn, model_ids, exclusive=False)
     models = {row.id: row for row in await catalog_queries.models_by_ids(conn, ids=model_ids)}
     prices: dict[str, list[PriceRecord]] = defaultdict(list)
     for row in await catalog_queries.prices_by_model_ids(conn, ids=model_ids):

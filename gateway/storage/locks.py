@@ -1,0 +1,41 @@
+"""The order writes take: an organization's row (or a model's) is the lock of its numbers.
+
+Every write that adds to an organization's numbers (AI calls, interview events, purchases) first
+takes its organizations' rows ``FOR SHARE``; every write that changes how those numbers are
+bucketed or bounded (time zone, billing anchor, plan history, a rebuild of the rollups) takes the
+row ``FOR UPDATE``. So a settings change waits for the batches in flight and the batches after
+it read the new settings, never the old ones; batches of one organization still run side by
+side. Rows are taken in id order, so two writers never wait for each other in a circle. A
+model's prices follow the same rule: ingest shares the model's row, a new price takes it.
+
+SQLite needs none of it: a write transaction holds the whole database (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.storage.tables import ai_models, organizations
+
+
+async def hold_orgs(conn: AsyncConnection, ids: Iterable[str], *, exclusive: bool) -> None:
+    """Lock these organizations' rows until the transaction ends (those that exist)."""
+    wanted = sorted(set(ids))
+    if conn.dialect.name != "postgresql" or not wanted:
+        return
+    column = organizations.c.id
+    stmt = select(column).where(column.in_(wanted)).order_by(column)
+    await conn.execute(stmt.with_for_update(read=not exclusive))
+
+
+async def hold_models(conn: AsyncConnection, ids: Iterable[str], *, exclusive: bool) -> None:
+    """Lock these models' rows (and so their price lists) until the transaction ends."""
+    wanted = sorted(set(ids))
+    if conn.dialect.name != "postgresql" or not wanted:
+        return
+    column = ai_models.c.id
+    stmt = select(column).where(column.in_(wanted)).order_by(column)
+    await conn.execute(stmt.with_for_update(read=not exclusive))
