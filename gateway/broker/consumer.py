@@ -1,6 +1,8 @@
 """The consumer loop: fetch a batch, write it through the ingest, then ack, dead-letter or nak.
 
-Nothing is acknowledged before its transaction has committed. A message that can never be
+A fetched batch is written in parts that each keep the ingest's per-batch bounds (those bound
+a client's request, not a backlog), each part in its own transaction and acknowledged on its
+own. Nothing is acknowledged before its transaction has committed. A message that can never be
 taken (not JSON, invalid, refused by the ingest) is published to ``<prefix>.dead`` with its
 reason and then acknowledged; any other failure negatively acknowledges the batch with a delay,
 so JetStream delivers it again. A crash loses nothing: unacknowledged messages come back after
@@ -28,6 +30,7 @@ from gateway.storage.db import Database
 
 from .messages import Event, Kind, Rejection, dead_letter_headers, decode
 from .metrics import BrokerMetrics
+from .parts import parts
 from .stream import Names, connect, ensure_consumers, ensure_stream, redacted
 from .writer import write_batch
 
@@ -55,13 +58,28 @@ class Consumer:
         self.clock = clock
 
     async def handle(self, kind: Kind, msgs: Sequence[Msg]) -> None:
-        """Write one fetched batch; every message ends acked (stored, duplicate, dead) or naked."""
+        """Write one fetched batch, part by part (see :mod:`.parts`); every message ends acked
+        (stored, duplicate, dead) or naked. A part that fails is naked with the parts after it,
+        which come back with it; the parts before it are committed and acknowledged."""
         started = time.perf_counter()
+        items = [decode(kind, msg.data) for msg in msgs]
+        cut = parts(items)
+        for number, positions in enumerate(cut):
+            written = await self._handle_part(
+                kind, [msgs[at] for at in positions], [items[at] for at in positions], started
+            )
+            if not written:
+                await self._nak_all([msgs[at] for rest in cut[number + 1 :] for at in rest])
+                return
+
+    async def _handle_part(
+        self, kind: Kind, msgs: Sequence[Msg], items: Sequence[Event | Rejection], started: float
+    ) -> bool:
+        """Write one part in one transaction, then ack it; False when it failed (naked)."""
         events: list[Event] = []
         positions: list[int] = []  # the message of each event
         dead: dict[int, Rejection] = {}
-        for at, msg in enumerate(msgs):
-            decoded = decode(kind, msg.data)
+        for at, decoded in enumerate(items):
             if isinstance(decoded, Rejection):
                 dead[at] = decoded
             else:
@@ -82,7 +100,7 @@ class Consumer:
             )
             self.metrics.retries.labels(kind.value).inc()
             await self._nak_all(msgs)
-            return
+            return False
         try:
             for msg in msgs:
                 await msg.ack()
@@ -90,7 +108,7 @@ class Consumer:
         except Exception as exc:
             # Committed already: the messages come back after the ack wait, as duplicates.
             log.warning("acknowledgements lost (%s: %s)", type(exc).__name__, exc)
-            return
+            return True
         self.metrics.taken.labels(kind.value).inc(len(msgs))
         self.metrics.duplicates.labels(kind.value).inc(outcome.duplicates)
         for rejection in dead.values():
@@ -105,6 +123,7 @@ class Consumer:
             outcome.duplicates,
             len(dead),
         )
+        return True
 
     async def _dead_letter(self, msg: Msg, rejection: Rejection) -> None:
         headers = dead_letter_headers(
@@ -122,6 +141,8 @@ class Consumer:
         )
 
     async def _nak_all(self, msgs: Sequence[Msg]) -> None:
+        if not msgs:
+            return
         delay = self.settings.nats_nak_delay_seconds
         try:
             for msg in msgs:
