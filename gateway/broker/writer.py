@@ -56,10 +56,13 @@ async def write_batch(
                 else:
                     interviews = [e for _, e in pending if isinstance(e, InterviewEventIn)]
                     result = await ingest_interview_events(conn, events=interviews, now=now)
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
+            # An event re-sent with other content is dead-lettered like an invalid one: a
+            # batch naked for it would come back for ever and hold its valid events back.
+            reason = Reason.CONFLICT if isinstance(exc, Conflict) else Reason.REJECTED
             refused = _refused_indexes(exc, len(pending))
             for at, problems in refused.items():
-                outcome.dead[pending[at][0]] = Rejection(Reason.REJECTED, describe(problems))
+                outcome.dead[pending[at][0]] = Rejection(reason, describe(problems))
             pending = [item for at, item in enumerate(pending) if at not in refused]
             continue
         outcome.accepted += result.accepted
@@ -68,7 +71,7 @@ async def write_batch(
     return outcome
 
 
-def _refused_indexes(exc: InvalidInput, size: int) -> dict[int, list[Problem]]:
+def _refused_indexes(exc: InvalidInput | Conflict, size: int) -> dict[int, list[Problem]]:
     """The problems of a refused batch, by the index of the event; a problem that names no
     event is not ours to judge (it is raised again)."""
     by_index: dict[int, list[Problem]] = defaultdict(list)

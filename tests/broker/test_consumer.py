@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -21,8 +22,8 @@ from tests.broker.streams import (
     publish,
     wait_until_done,
 )
-from tests.broker.support import Message, expected, make_dataset, set_up_orgs, stored
-from tests.support import make_settings
+from tests.broker.support import MEMBERS, Message, expected, make_dataset, set_up_orgs, stored
+from tests.support import SERVICE, ai_call, make_settings
 
 
 def consumer_settings(db: Database, url: str, **extra: Any) -> Settings:
@@ -156,3 +157,37 @@ async def test_a_failed_transaction_is_retried_and_counted_once(
     assert sample(metrics, "gateway_broker_retried_batches_total", kind="ai-calls") == 1
     assert await stored(db) == expected(data)
     assert await dead_letters(nats_server.url) == []
+
+
+async def test_an_ai_call_resent_with_other_content_is_dead_lettered_not_retried(
+    db: Database, client: httpx.AsyncClient, nats_server: NatsServer
+) -> None:
+    await set_up_orgs(client)
+    member = MEMBERS[0]
+    first = ai_call("ev-1", member_id=member, occurred_at="2026-10-01T09:00:00Z", credits="1.25")
+    response = await client.post("/v1/ingest/ai-calls", json=[first], headers=SERVICE)
+    assert response.json() == {"accepted": 1, "duplicates": 0}, response.text
+    other = json.dumps({**first, "creditsCharged": "2.5"}).encode()
+    valid = [
+        json.dumps(
+            ai_call(f"ev-{n}", member_id=member, occurred_at="2026-10-02T09:00:00Z")
+        ).encode()
+        for n in (2, 3)
+    ]
+    await ensure_stream(nats_server.url)
+    subject = "usage.ai-calls"
+    await publish(
+        nats_server.url,
+        [Message(subject, valid[0]), Message(subject, other), Message(subject, valid[1])],
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(consumer_settings(db, nats_server.url), stop=stop))
+    await wait_until_done(nats_server.url)
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+
+    # The valid calls are stored beside the first one; the changed copy is dead-lettered once.
+    assert (await stored(db))["acme"].calls == 3
+    letters = await dead_letters(nats_server.url)
+    assert [body for body, _ in letters] == [other]
+    assert letters[0][1]["Usage-Error"].startswith("eventId: already recorded with other content")
