@@ -45,6 +45,21 @@ async def _day(client: httpx.AsyncClient, day: str) -> dict[str, Any]:
     return result
 
 
+async def _expect_day(client: httpx.AsyncClient, day: str, *, calls: int, credits: str) -> None:
+    """Every card of the day counts the calls its activity log lists, all on that day."""
+    result = await _day(client, day)
+    nodes = [edge["node"] for edge in result["activity"]["edges"]]
+    assert all(node["occurredAt"].startswith(day) for node in nodes), nodes
+    assert len(nodes) == result["activity"]["totalCount"] == calls
+    assert result["summary"] == {"calls": calls, "creditsCharged": credits}
+    assert [r["calls"] for r in result["byReason"]] == [calls]
+    assert [r["calls"] for r in result["byUser"]["nodes"]] == [calls]
+    assert [r["calls"] for r in result["byModel"]] == [calls]
+    assert result["day"] == [{"start": day, "calls": calls, "creditsCharged": credits}]
+    month = {"start": f"{day[:8]}01", "calls": calls, "creditsCharged": credits}
+    assert result["month"] == [month]
+
+
 async def test_calls_around_a_midnight_off_the_quarter_hours_count_on_their_own_day(
     client: httpx.AsyncClient, db: Database
 ) -> None:
@@ -67,22 +82,27 @@ async def test_calls_around_a_midnight_off_the_quarter_hours_count_on_their_own_
         response = await client.post("/v1/ingest/ai-calls", json=batch, headers=SERVICE)
         assert response.status_code == 200, response.text
 
-    may = await _day(client, "1960-05-31")
-    june = await _day(client, "1960-06-01")
-    for result, day, calls, credits in (
-        (may, "1960-05-31", 3, "3.00"),
-        (june, "1960-06-01", 3, "6.00"),
-    ):
-        nodes = [edge["node"] for edge in result["activity"]["edges"]]
-        assert all(node["occurredAt"].startswith(day) for node in nodes), nodes
-        assert len(nodes) == result["activity"]["totalCount"] == calls
-        assert result["summary"] == {"calls": calls, "creditsCharged": credits}
-        assert [r["calls"] for r in result["byReason"]] == [calls]
-        assert [r["calls"] for r in result["byUser"]["nodes"]] == [calls]
-        assert [r["calls"] for r in result["byModel"]] == [calls]
-        assert result["day"] == [{"start": day, "calls": calls, "creditsCharged": credits}]
-    assert [node["node"]["occurredAt"] for node in june["activity"]["edges"]] == [
-        "1960-06-01T00:00:15-00:44:30"
-    ] * 3
+    await _expect_day(client, "1960-05-31", calls=3, credits="3.00")
+    await _expect_day(client, "1960-06-01", calls=3, credits="6.00")
     # The recount agrees with what ingest stored.
+    assert await verify_org(db, "monrovia") == []
+
+
+async def test_a_time_zone_change_puts_each_call_on_its_own_day(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    # In UTC both calls are on 1 June; re-bucketed in Monrovia they are a day apart.
+    await put_org(client, "monrovia", time_zone="UTC")
+    await put_member(client, "monrovia", "m1")
+    batch = [
+        ai_call("a-before", org_id="monrovia", occurred_at=BEFORE, credits="1"),
+        ai_call("b-after", org_id="monrovia", occurred_at=AFTER, credits="2"),
+    ]
+    response = await client.post("/v1/ingest/ai-calls", json=batch, headers=SERVICE)
+    assert response.status_code == 200, response.text
+    await _expect_day(client, "1960-06-01", calls=2, credits="3.00")
+
+    await put_org(client, "monrovia", time_zone="Africa/Monrovia")
+    await _expect_day(client, "1960-05-31", calls=1, credits="1.00")
+    await _expect_day(client, "1960-06-01", calls=1, credits="2.00")
     assert await verify_org(db, "monrovia") == []
