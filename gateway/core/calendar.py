@@ -26,11 +26,30 @@ def unsupported_date(value: date | datetime) -> str | None:
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    """The local date of an instant, from the offset ``zone`` has at that very instant.
+
+    No shortcut by UTC hour or quarter hour: offsets before standard time (local mean time,
+    until 1900-1970 in many zones) are whole seconds, so a local midnight can fall anywhere.
+    """
     return moment.astimezone(zone).date()
 
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+class DayBuckets(dict[date, tuple[date, date]]):
+    """``buckets[day]`` is ``(day, month_start(day))``, made once per local day.
+
+    Keyed by the local day itself (never by an instant), so sharing it between calls, zones
+    and organizations is always exact; the rollup keys of a batch then share their dates.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, day: date) -> tuple[date, date]:
+        bucket = self[day] = (day, day.replace(day=1))
+        return bucket
 
 
 def add_months(day: date, months: int) -> date:

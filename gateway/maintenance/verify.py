@@ -1,11 +1,13 @@
 """Verify an organization's rollups against its raw events, and rebuild them.
 
-``verify`` recounts, in memory and with the same pure functions as ingest
-(:func:`gateway.rollups.ai_rollup_rows`, :func:`gateway.interviews.contribution` and
-:func:`gateway.interviews.charges`), every rollup row of the organization and compares it with
-the stored one: AI rollups daily and monthly by reason, member and model, interview rollups
-daily and monthly, the day candidates, and the charge of each interview event. A stored row
-whose sums are all zero counts as no row. Everything is read in one snapshot.
+``verify`` recounts in memory every rollup row of the organization and compares it with the
+stored one: AI rollups daily and monthly by reason, member and model, interview rollups daily
+and monthly, the day candidates, and the charge of each interview event. The AI rollups are
+summed here call by call, each on its local day from ``zoneinfo`` (not with ingest's
+:mod:`gateway.usage.sums`, whose mistakes a recount through it would repeat); the interview
+rules (:func:`gateway.consumption.charges.contribution` and ``charges``) are shared with
+ingest. A stored row whose sums are all zero counts as no row. Everything is read in one
+snapshot.
 
 ``rebuild`` recounts the rollups from the events in one transaction (with the existing
 ``rebuild_*`` functions of :mod:`gateway.rollups`) and sets wrong event charges right.
@@ -28,7 +30,7 @@ from gateway.consumption import writes as interview_writes
 from gateway.consumption.charges import charges, contribution
 from gateway.consumption.records import InterviewEventRecord
 from gateway.consumption.rollups import period_rows, rebuild_interview_rollups
-from gateway.core.calendar import add_months, local_day, local_midnight, month_start
+from gateway.core.calendar import add_months, local_midnight, month_start
 from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
@@ -36,8 +38,7 @@ from gateway.storage.db import Database
 from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
-from gateway.usage.sums import CallFacts, ai_rollup_rows
-from gateway.usage.writes import AI_ROLLUPS, ROLLUP_SUMS
+from gateway.usage.writes import AI_ROLLUPS
 
 Key = tuple[Any, ...]
 Sums = tuple[int, ...]
@@ -127,37 +128,44 @@ def _add(target: dict[Key, Sums], key: Key, sums: Sequence[int]) -> None:
     )
 
 
+def _local_day(moment: datetime, zone: ZoneInfo) -> date:
+    """The local day from ``zoneinfo``, event by event: the recount takes no shortcut that
+    ingest or the rebuild might share (such as one local day per UTC quarter hour), so that it
+    can see theirs."""
+    return moment.astimezone(zone).date()
+
+
 async def _recount_ai(
     conn: AsyncConnection, org_id: str, zone: ZoneInfo, window: Window, counts: Counts
 ) -> None:
     models = {m.id: (m.provider.value, m.tier) for m in await catalog_queries.all_models(conn)}
+    tables = {name: counts[table.name] for name, (table, _) in AI_ROLLUPS.items()}
     start, end = window.instants(zone)
     stream = await verify_queries.stream_ai_calls(conn, org_id=org_id, start=start, end=end)
     async for chunk in stream.partitions(5_000):
-        facts = [
-            CallFacts(
-                org_id=org_id,
-                occurred_at=row.occurred_at,
-                billing_mode=row.billing_mode,
-                reason=row.reason,
-                member_id=row.member_id,
-                provider=models[row.model_id][0],
-                tier=models[row.model_id][1],
-                credits_e4=row.credits_e4,
-                cost_micros=row.cost_micros,
-                tokens=row.input_tokens + row.output_tokens,
+        # Summed per call key first, then spread over the six rollups.
+        per_key: dict[Key, list[int]] = {}
+        for row in chunk:
+            key = (
+                _local_day(row.occurred_at, zone),
+                row.billing_mode,
+                row.reason,
+                row.member_id,
+                row.model_id,
             )
-            for row in chunk
-        ]
-        for name, rows in ai_rollup_rows(facts, {org_id: zone}).items():
-            table, key_columns = AI_ROLLUPS[name]
-            target = counts[table.name]
-            for row in rows:
-                _add(
-                    target,
-                    tuple(row[c] for c in key_columns),
-                    [row[s] for s in ROLLUP_SUMS],
-                )
+            sums = per_key.setdefault(key, [0, 0, 0, 0])
+            sums[0] += 1
+            sums[1] += row.credits_e4
+            sums[2] += row.cost_micros
+            sums[3] += row.input_tokens + row.output_tokens
+        for (day, mode, reason, member_id, model_id), sums in per_key.items():
+            month = date(day.year, day.month, 1)
+            # Keys in each table's column order (AI_ROLLUPS): org, day or month, mode, the rest.
+            for grain, bucket in (("daily", day), ("monthly", month)):
+                head = (org_id, bucket, mode)
+                _add(tables[f"{grain}_by_reason"], (*head, reason), sums)
+                _add(tables[f"{grain}_by_member"], (*head, member_id), sums)
+                _add(tables[f"{grain}_by_model"], (*head, *models[model_id]), sums)
 
 
 async def _recount_interviews(
@@ -180,7 +188,7 @@ async def _recount_interviews(
         for event in current:
             if event.charge_e4 != right[event.event_id]:
                 wrong[(org_id, event.event_id)] = (event.charge_e4, right[event.event_id])
-            day = local_day(event.occurred_at, zone)
+            day = _local_day(event.occurred_at, zone)
             candidates[(org_id, day, event.opening_id, event.candidate_id)] = ()
 
     async for row in stream:
@@ -204,7 +212,7 @@ async def _recount_periods(
     settings = await consumption_queries.billing_settings(conn, org_ids=[org_id])
     active_since, plans = settings[org_id]
     bought = [
-        (local_day(p.occurred_at, zone), p.credits_e4)
+        (_local_day(p.occurred_at, zone), p.credits_e4)
         for p in await consumption_queries.purchases(conn, org_id=org_id)
     ]
     rows = period_rows(

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.records import ModelRecord
-from gateway.core.calendar import local_day, month_start
+from gateway.core.calendar import DayBuckets, local_day
 from gateway.usage.records import CallRecord
 
 
@@ -108,14 +108,10 @@ def call_deltas(
 ) -> dict[DeltaKey, RollupSums]:
     """The calls summed per delta key (a batch repeats them)."""
     full: dict[DeltaKey, RollupSums] = {}
-    days: dict[tuple[str, int], tuple[date, date]] = {}
+    buckets = DayBuckets()
     for call in calls:
-        # Offsets are whole quarter hours: a quarter hour has one local day.
-        quarter = (call.org_id, int(call.occurred_at.timestamp()) // 900)
-        bucket = days.get(quarter)
-        if bucket is None:
-            day = local_day(call.occurred_at, zones[call.org_id])
-            bucket = days[quarter] = (day, month_start(day))
+        # Each call's own local day: no instant stands for its neighbours (see local_day).
+        bucket = buckets[local_day(call.occurred_at, zones[call.org_id])]
         key = (
             call.org_id,
             *bucket,
