@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,8 +12,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_wheel_holds_gateway_resolvers_and_loaders(tmp_path: Path) -> None:
+    # Built from a copy: a build in the work tree would leave build/ and egg-info behind.
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
+    for name in ("gateway", "resolvers", "loaders"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
         timeout=300,

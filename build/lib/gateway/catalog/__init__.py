@@ -1,1 +1,0 @@
-"""The AI model catalog and its append-only prices."""

@@ -1,1 +1,0 @@
-"""Tenant Management → Consumption: interview events, credits, the ledger and its service."""

@@ -1,1 +1,0 @@
-"""Shared pure helpers: calendars, periods, buckets, money, cursors, errors, validation."""

@@ -1,1 +1,0 @@
-"""Organizations, members, plans, API keys and the credentials that name a caller."""

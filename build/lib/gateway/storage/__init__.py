@@ -1,1 +1,0 @@
-"""Tables, the engine, migrations and the SQL helpers every domain's queries use."""

@@ -1,1 +1,0 @@
-"""Settings → Usage: AI calls, their rollups, the page's rules and its service."""

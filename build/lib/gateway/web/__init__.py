@@ -1,1 +1,0 @@
-"""The web shell: app factory, middleware, the GraphQL view, GraphiQL, the dashboard, /v1."""

@@ -1,1 +1,0 @@
-"""Strawberry types and thin resolvers, one module per domain."""

@@ -1,1 +1,0 @@
-"""Tenant Management → Consumption in GraphQL."""

@@ -1,1 +1,0 @@
-"""The frontend's trusted documents, planned once at start-up and answered without graphql-core."""
