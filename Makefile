@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test js lint typecheck architecture format schema bench bench-quick demo clean
+.PHONY: run test test-dates js lint typecheck architecture format schema bench bench-quick demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ js: $(JS_STAMP)
 
 test: $(STAMP) $(JS_STAMP) lint typecheck architecture
 	$(BIN)/pytest -q
+
+# The whole suite again at instants where dates are hard, under libfaketime (its clock runs on
+# from the instant given, for pytest and every process it starts, children included): New Year
+# already in Auckland and not yet in Los Angeles, the last minutes of a 29 February, the hour
+# before Europe's spring change. The PostgreSQL, Redis and NATS servers the tests start keep the
+# real clock (tests/support.py: real_clock_env), as the machine's own servers do.
+DATE_INSTANTS := 2027-01-01T00:05:00 2028-02-29T23:50:00 2027-03-28T00:59:00
+
+test-dates: $(STAMP) $(JS_STAMP)
+	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
+	@for at in $(DATE_INSTANTS); do \
+		echo "== the suite at $$at UTC (libfaketime)"; \
+		TZ=UTC FAKETIME_DONT_RESET=1 faketime -f "@$$(echo $$at | tr T ' ')" \
+			$(BIN)/pytest -q -p no:cacheprovider || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check gateway resolvers loaders tests bench examples

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -140,3 +141,16 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def real_clock_env() -> dict[str, str]:
+    """This environment without libfaketime, for the third-party servers a test starts.
+
+    ``make test-dates`` fakes the clock of the tests and of the gateway's own processes; a private
+    PostgreSQL, Redis or NATS server keeps the real one (libfaketime breaks their timers).
+    """
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name != "LD_PRELOAD" and not name.startswith(("FAKETIME", "DONT_FAKE"))
+    }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import free_port
+from tests.support import free_port, real_clock_env
 
 NATS_SERVER = shutil.which("nats-server") or (
     "/usr/sbin/nats-server" if os.path.exists("/usr/sbin/nats-server") else None
@@ -46,7 +46,10 @@ class NatsServer:
         log = (self.store / "server.log").open("ab")
         command = [self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-js"]
         self.process = subprocess.Popen(
-            [*command, "-sd", str(self.store)], stdout=log, stderr=subprocess.STDOUT
+            [*command, "-sd", str(self.store)],
+            env=real_clock_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         _wait_for_port(self.port)

@@ -25,7 +25,7 @@ import pytest
 
 from gateway.migrate import migrate
 from gateway.storage.db import Database
-from tests.support import free_port
+from tests.support import free_port, real_clock_env
 
 START_TIMEOUT_S = 30
 
@@ -78,6 +78,7 @@ class PrivatePostgres:
     def _pg(self, *args: str) -> None:
         subprocess.run(
             [*self._as_user, *args],
+            env=real_clock_env(),
             check=True,
             capture_output=True,
             timeout=START_TIMEOUT_S * 2,
@@ -122,6 +123,7 @@ class PrivatePostgres:
     def running(self) -> bool:
         result = subprocess.run(
             [*self._as_user, "pg_ctl", "-D", str(self.data), "status"],
+            env=real_clock_env(),
             capture_output=True,
             timeout=START_TIMEOUT_S,
         )
@@ -173,6 +175,7 @@ class PrivateRedis:
         self._process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no"],
+            env=real_clock_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
