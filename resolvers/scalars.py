@@ -10,14 +10,16 @@ import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 from gateway.core.calendar import unsupported_date
-from gateway.core.money import format_decimal
+from gateway.core.money import NOT_ASCII, NotAsciiError, ascii_amount, format_decimal
 
 
 def _parse_decimal(value: Any) -> decimal.Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError('Decimal values are strings in plain notation, e.g. "12.50"')
     try:
-        number = decimal.Decimal(str(value))
+        number = decimal.Decimal(ascii_amount(str(value)))
+    except NotAsciiError:
+        raise ValueError(f"{value!r} is not a decimal number: Decimal values {NOT_ASCII}") from None
     except decimal.InvalidOperation:
         raise ValueError(f"{value!r} is not a decimal number") from None
     if not number.is_finite():

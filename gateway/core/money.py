@@ -17,7 +17,27 @@ class ScaleError(ValueError):
     """A decimal has more places than its scale can hold."""
 
 
+class NotAsciiError(ValueError):
+    """An amount written with characters other than ASCII ones."""
+
+
+NOT_ASCII = "must be written with ASCII digits (0-9)"
+
+
+def ascii_amount(text: str) -> str:
+    """The text of an amount, refused unless it is all ASCII.
+
+    ``Decimal`` reads any Unicode digit (``"١٢"`` and ``"１２"`` are 12) and strips any Unicode
+    space: an amount that is not plain ASCII is a mistake or a spoof, never a number to store.
+    """
+    if not text.isascii():
+        raise NotAsciiError(NOT_ASCII)
+    return text
+
+
 def _to_scaled(value: Decimal | str | int, places: int) -> int:
+    if isinstance(value, str):
+        ascii_amount(value)
     number = Decimal(value) if not isinstance(value, Decimal) else value
     if not number.is_finite():
         raise ScaleError("must be a finite number")

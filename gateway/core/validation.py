@@ -9,12 +9,20 @@ from functools import cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 from gateway.core.calendar import unsupported_date
 from gateway.core.errors import Problem
-from gateway.core.money import ScaleError, credits_to_int, usd_to_int
+from gateway.core.money import ScaleError, ascii_amount, credits_to_int, usd_to_int
 
 # Ids never contain "|", which joins the parts of a global object id.
 Ident = Annotated[
@@ -25,6 +33,13 @@ EventId = Annotated[
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 IDENT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$")
+
+
+def _ascii(value: object) -> object:
+    # Before pydantic's own parsing, which (as Decimal does) reads any Unicode digit.
+    if isinstance(value, str):
+        ascii_amount(value)
+    return value
 
 
 def _credits(value: Decimal) -> Decimal:
@@ -88,10 +103,13 @@ MAX_CREDITS = Decimal("100000000000")
 # (whole ten-thousandths in a 64-bit column) would need ~90 million full batches to overflow.
 MAX_CALL_CREDITS = Decimal("1000000")
 MAX_BATCH_CREDITS = Decimal("10000000")
-Credits = Annotated[Decimal, Field(ge=0, le=MAX_CREDITS), AfterValidator(_credits)]
-CallCredits = Annotated[Decimal, Field(ge=0, le=MAX_CALL_CREDITS), AfterValidator(_credits)]
-PositiveCredits = Annotated[Decimal, Field(gt=0, le=MAX_CREDITS), AfterValidator(_credits)]
-Usd = Annotated[Decimal, Field(ge=0, le=Decimal("1000000")), AfterValidator(_usd)]
+# Every amount takes ASCII digits only. The check comes after the bounds in each list so that
+# pydantic keeps them in its decimal schema (before them, it checks each in Python).
+ASCII = BeforeValidator(_ascii)
+Credits = Annotated[Decimal, Field(ge=0, le=MAX_CREDITS), ASCII, AfterValidator(_credits)]
+CallCredits = Annotated[Decimal, Field(ge=0, le=MAX_CALL_CREDITS), ASCII, AfterValidator(_credits)]
+PositiveCredits = Annotated[Decimal, Field(gt=0, le=MAX_CREDITS), ASCII, AfterValidator(_credits)]
+Usd = Annotated[Decimal, Field(ge=0, le=Decimal("1000000")), ASCII, AfterValidator(_usd)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 Tokens = Annotated[int, Field(ge=0, le=100_000_000)]

@@ -1,4 +1,7 @@
-"""GraphiQL in a real browser: served offline by the gateway, and able to run a query."""
+"""GraphiQL in a real browser: served offline by the gateway, and able to run a query.
+
+The page runs under its Content-Security-Policy (a violation is a console error) and keeps the
+token in the tab's session storage only."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ def test_graphiql_runs_a_query_offline(server: Server) -> None:
     external: list[str] = []
     failed: list[str] = []
     errors: list[str] = []
+    console: list[str] = []
     with playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 850})
@@ -49,6 +53,7 @@ def test_graphiql_runs_a_query_offline(server: Server) -> None:
         page.on("requestfailed", lambda r: failed.append(r.url))
         page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and console.append(m.text))
 
         page.goto(f"{server.base_url}/graphql?token={token}", wait_until="networkidle")
         editor = page.locator(".graphiql-query-editor .CodeMirror")
@@ -63,6 +68,13 @@ def test_graphiql_runs_a_query_offline(server: Server) -> None:
         text = page.evaluate(
             "() => document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
         )
+        address = page.url
+        session = page.evaluate("() => Object.values(sessionStorage).join('\\n')")
+        local = page.evaluate("() => JSON.stringify(Object.assign({}, localStorage))")
         browser.close()
     assert '"timeZone": "Asia/Tokyo"' in text
     assert external == [] and failed == [] and errors == [], (external, failed, errors)
+    assert console == [], console
+    assert token not in address
+    assert token in session
+    assert token not in local, local

@@ -118,6 +118,31 @@ V1_CASES: list[Case] = [
         BAD,
         "creditsCharged",
     ),
+    # Decimal reads any Unicode digit: "١٢" would be stored as 12.
+    ingest(
+        "ingest Arabic-Indic credits",
+        V1_CALLS,
+        [call(creditsCharged="\u0661\u0662")],
+        422,
+        BAD,
+        "creditsCharged",
+    ),
+    ingest(
+        "ingest full-width credits",
+        V1_CALLS,
+        [call(creditsCharged="\uff11.\uff15")],
+        422,
+        BAD,
+        "creditsCharged",
+    ),
+    ingest(
+        "ingest credits after an em space",
+        V1_CALLS,
+        [call(creditsCharged="\u20031.25")],
+        422,
+        BAD,
+        "creditsCharged",
+    ),
     ingest("ingest huge event id", V1_CALLS, [call(eventId="e" * 10_000)], 422, BAD, "eventId"),
     ingest("ingest unknown field", V1_CALLS, [call(extra=1)], 422, BAD, "extra"),
     ingest("ingest unknown member", V1_CALLS, [call(memberId="ghost")], 422, BAD, "memberId"),
@@ -141,6 +166,22 @@ V1_CASES: list[Case] = [
     ),
     ingest(
         "interview unknown status", V1_INTERVIEWS, [interview(status="HIRED")], 422, BAD, "status"
+    ),
+    Case(
+        "purchase in Devanagari digits",
+        "POST",
+        "/v1/orgs/acme/credit-purchases",
+        422,
+        BAD,
+        {
+            "json": {
+                "purchaseId": "p-deva",
+                "credits": "\u0967\u0966\u0966",
+                "occurredAt": "2026-11-03T09:15:00Z",
+            }
+        },
+        "service",
+        mentions="credits",
     ),
     # Organizations, members, models.
     Case(
@@ -226,6 +267,44 @@ V1_CASES: list[Case] = [
         },
         "service",
         mentions="effectiveFrom",
+    ),
+    Case(
+        "plan credits in Arabic-Indic digits",
+        "PUT",
+        "/v1/orgs/acme",
+        422,
+        BAD,
+        {
+            "json": {
+                "name": "Org acme",
+                "timeZone": "UTC",
+                "plan": {"interviewCreditsPerPeriod": "\u0661\u0660\u0660"},
+            }
+        },
+        "service",
+        mentions="interviewCreditsPerPeriod",
+    ),
+    Case(
+        "price in full-width digits",
+        "PUT",
+        "/v1/models/m-x",
+        422,
+        BAD,
+        {
+            "json": {
+                "provider": "OPENAI",
+                "tier": "t",
+                "prices": [
+                    {
+                        "effectiveFrom": "2026-01-01",
+                        "inputUsdPerMillion": "\uff13",
+                        "outputUsdPerMillion": "1",
+                    }
+                ],
+            }
+        },
+        "service",
+        mentions="inputUsdPerMillion",
     ),
     Case(
         "model label over its column",

@@ -602,6 +602,10 @@ def test_graphiql_opens_on_the_usage_query_and_waits_for_a_token(
     assert '"preset": "THIS_MONTH"' in variables
     page.locator(".graphiql-execute-button").click()
     expect(page.locator(".graphiql-response .CodeMirror")).to_contain_text("Acme", timeout=15_000)
+    # The token left the address bar for this tab's session storage, never local storage.
+    assert token not in page.url
+    assert token in page.evaluate("() => Object.values(sessionStorage).join(' ')")
+    assert page.evaluate("() => localStorage.length") == 0
     tab.assert_clean()
 
 

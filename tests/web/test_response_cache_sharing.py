@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from gateway.config import Settings
 from gateway.storage.db import Database
-from gateway.web.answer_store import AnswerStore
+from gateway.web.answer_store import AnswerStore, entry_bytes
 from gateway.web.app import create_app
 from resolvers.documents import sha256
 from tests.support import (
@@ -177,16 +177,20 @@ async def test_organizations_roles_and_viewers_never_share_an_answer(
 
 
 async def test_the_store_keeps_within_its_bytes_least_recently_used_first_out() -> None:
-    store = AnswerStore(300)
+    # The bound counts what answers really take: room for three, and their table (twice) is
+    # far smaller than a fourth.
+    value = b"x" * 20_000
+    bound = 3 * entry_bytes("k10", value) + entry_bytes("k10", value) // 2
+    store = AnswerStore(bound)
     for n in range(10):
-        await store.put(f"k{n}", b"x" * 98)
-        assert store.bytes <= 300
+        await store.put(f"k{n}", value)
+        assert store.bytes <= bound
     assert len(store) == 3
     assert await store.get("k6") is None and await store.get("k7") is not None
-    await store.put("k10", b"y" * 98)  # k7 was used last: k8 goes first
+    await store.put("k10", b"y" * 20_000)  # k7 was used last: k8 goes first
     assert await store.get("k8") is None and await store.get("k7") is not None
-    await store.put("huge", b"z" * 400)
-    assert await store.get("huge") is None and store.bytes <= 300
+    await store.put("huge", b"z" * bound)
+    assert await store.get("huge") is None and store.bytes <= bound
 
 
 async def test_the_byte_bound_holds_in_an_app(
