@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from gateway.consumption.enums import InterviewStatus
 from gateway.core.validation import (
+    ASCII,
     Body,
     EventId,
     FieldRule,
@@ -26,7 +27,7 @@ class InterviewEventIn(Body):
     candidate_id: EventId
     occurred_at: SupportedDateTime
     status: InterviewStatus
-    completed_fraction: Annotated[Decimal, Field(gt=0, lt=1)] | None = None
+    completed_fraction: Annotated[Decimal, Field(gt=0, lt=1), ASCII] | None = None
 
     @model_validator(mode="after")
     def _fraction_with_partial(self) -> InterviewEventIn:

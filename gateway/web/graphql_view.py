@@ -11,7 +11,7 @@ from typing import Any
 
 import strawberry
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -24,7 +24,7 @@ from gateway.orgs.credentials import Caller
 from gateway.web.answer_key import vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
-from gateway.web.graphiql import graphiql_html
+from gateway.web.graphiql import graphiql_response
 from gateway.web.graphql_request import Refusal, read_params
 from gateway.web.persisted import PersistedQueries
 from gateway.web.ratelimit import rate_limit_headers
@@ -89,7 +89,7 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if _wants_graphiql(request):
-            await HTMLResponse(graphiql_html())(scope, receive, send)
+            await graphiql_response()(scope, receive, send)
             return
         caller = reader(credential_of(request))
         if not isinstance(caller, Caller):

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.catalog.inputs import PriceIn
-from gateway.consumption.inputs import CreditPurchaseIn
+from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.core.money import NotAsciiError, credits_to_int, usd_to_int
 from gateway.core.validation import problems_of
 from gateway.orgs.inputs import PlanIn
@@ -87,3 +87,21 @@ def test_the_graphql_decimal_still_reads_ascii() -> None:
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+@pytest.mark.parametrize("text", ["\u0660.\u0665", "\uff10.\uff15", "\u20030.5"])
+def test_a_completed_fraction_takes_ascii_digits_only(text: str) -> None:
+    event = {
+        "eventId": "e1",
+        "orgId": "acme",
+        "openingId": "o1",
+        "interviewId": "i1",
+        "candidateId": "c1",
+        "occurredAt": "2026-11-03T09:15:00Z",
+        "status": "PARTIALLY_COMPLETED",
+    }
+    assert InterviewEventIn.model_validate({**event, "completedFraction": "0.5"})
+    with pytest.raises(ValidationError) as caught:
+        InterviewEventIn.model_validate({**event, "completedFraction": text})
+    [problem] = problems_of(caught.value.errors())
+    assert (problem.field, "ASCII" in problem.message) == ("completedFraction", True)

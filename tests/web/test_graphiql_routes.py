@@ -11,7 +11,6 @@ import hashlib
 import re
 
 import httpx
-import pytest
 
 from gateway.web.graphiql import graphiql_csp, graphiql_headers, graphiql_response
 
@@ -78,11 +77,6 @@ async def test_the_served_page_holds_its_policy_before_anything_loads(
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway/web/graphql_view.py still answers HTMLResponse(graphiql_html()): "
-    "it must answer graphiql_response() for the page to carry these headers",
-)
 async def test_the_route_sends_the_headers(client: httpx.AsyncClient) -> None:
     page = await client.get("/graphql", headers=HTML)
     assert page.headers.get("content-security-policy") == graphiql_csp()
