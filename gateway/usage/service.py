@@ -210,8 +210,8 @@ class UsagePage:
         return previous
 
 
-async def call_by_id(db: Database, org_id: str, event_id: str) -> CallRecord | None:
-    return await db.run(usage_queries.call_by_id, org_id=org_id, event_id=event_id)
+async def calls_by_ids(db: Database, org_id: str, event_ids: Sequence[str]) -> list[CallRecord]:
+    return await db.run(usage_queries.calls_by_ids, org_id=org_id, event_ids=event_ids)
 
 
 async def ingest(db: Database, events: Sequence[AiCallIn], *, now: datetime) -> IngestResult:
