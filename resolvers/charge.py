@@ -2,7 +2,7 @@
 
 The web shell charges a fixed fee before anything is parsed (a refused or invalid document
 costs that much); a valid document is then charged up to its requested cost before it runs,
-and settled down to its actual cost once it has run.
+and settled down to its actual cost, at least 1 point, once it has run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from gateway.core.throttle import Throttle
 # What a request costs at least until its document is priced: all that a document refused
 # before execution (unparsable, invalid, too complex) ever costs.
 REQUEST_FEE = 10
+# What a request that ran costs at least, whatever its fields: a document of free fields only
+# (``{ __typename }``) would otherwise be refunded to nothing and could be sent without end.
+MIN_COST = 1
 
 
 class Budget(Protocol):
@@ -49,7 +52,8 @@ class Charge:
         return True
 
     async def settle(self, cost: int) -> None:
-        """Give back what was charged above ``cost``."""
+        """Give back what was charged above ``cost`` (never below ``MIN_COST``)."""
+        cost = max(cost, MIN_COST)
         refund = self.charged - cost
         if refund <= 0:
             return
@@ -66,8 +70,8 @@ class Charge:
         """``extensions.cost``, as Shopify reports it."""
         throttle = self.throttle
         return {
-            "requestedQueryCost": self.requested,
-            "actualQueryCost": self.actual,
+            "requestedQueryCost": _at_least_min(self.requested),
+            "actualQueryCost": _at_least_min(self.actual),
             "throttleStatus": None
             if throttle is None
             else {
@@ -76,3 +80,7 @@ class Charge:
                 "restoreRate": throttle.restore_rate,
             },
         }
+
+
+def _at_least_min(cost: int | None) -> int | None:
+    return None if cost is None else max(cost, MIN_COST)

@@ -3,8 +3,9 @@
 Scalars and enums are free; an object costs 1 plus its selection; a list or a connection costs
 2 plus its size times its selection. The size is the ``first`` argument (from the literal, the
 variables or their declared defaults, else the field's default), the field's fixed bound
-(byReason 3, byStatus 5, byModel 20), or the number of buckets of its period (timeSeries,
-usageTrend).
+(byReason 3, byStatus 5, byModel 20), the number of buckets of its period (timeSeries,
+usageTrend), or the number of ids it refetches (``nodes(ids:)``, each entry an object like
+``node(id:)``: 1 plus its selection).
 
 The *requested* cost prices the document before it runs, with every list at its largest; the
 *actual* cost prices it again with each list at the number of rows it returned.
@@ -29,6 +30,7 @@ from graphql import (
 )
 
 from gateway.core.buckets import Granularity
+from resolvers.node import MAX_NODES
 
 MAX_COST = 5_000
 OBJECT_COST = 1
@@ -83,7 +85,22 @@ def list_size(name: str, args: dict[str, Any], period: Any) -> int | None:
         return FIXED_BOUNDS[name]
     if name in BUCKETED:
         return _buckets(period, str(args.get("granularity", Granularity.DAY)))
+    if _refetches(name, args):
+        return _id_count(args["ids"])
     return None
+
+
+def _refetches(name: str, args: dict[str, Any]) -> bool:
+    """Query.nodes, not a connection's nodes (those take no arguments)."""
+    return name == "nodes" and "ids" in args
+
+
+def _id_count(ids: Any) -> int:
+    if isinstance(ids, list):
+        return min(len(ids), MAX_NODES)
+    if isinstance(ids, str):
+        return 1  # a single id is coerced to a list of one
+    return MAX_NODES  # a variable not given: the field refuses it, priced at its largest
 
 
 class _Coster:
@@ -129,6 +146,8 @@ class _Coster:
         bound = list_size(name, args, period)
         if bound is None:
             return OBJECT_COST + child
+        if _refetches(name, args):
+            child += OBJECT_COST  # each entry is an object, as node(id:) answers it
         size = bound if self.rows is None else min(bound, self.rows.get(path, 0))
         return LIST_COST + size * child
 

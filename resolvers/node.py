@@ -7,6 +7,9 @@ import binascii
 
 import strawberry
 
+# The most ids nodes(ids:) takes at once (and the size its cost is counted with).
+MAX_NODES = 100
+
 
 @strawberry.interface(description="An object with a globally unique id, refetchable by node(id:).")
 class Node:

@@ -14,11 +14,9 @@ from resolvers.consumption.types import CreditPlan, Opening
 from resolvers.context import Info
 from resolvers.errors import BadUserInput
 from resolvers.members import Member, Viewer
-from resolvers.node import Node, decode_global_id
+from resolvers.node import MAX_NODES, Node, decode_global_id
 from resolvers.orgs import Organization, load_organization, resolve_organization
 from resolvers.usage.resolvers import load_usage_call
-
-MAX_NODES = 100
 
 
 async def _resolve_node(info: Info, id: strawberry.ID) -> Node | None:

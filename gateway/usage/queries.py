@@ -350,7 +350,13 @@ async def count_calls_between(
     return int((await conn.execute(stmt)).scalar_one())
 
 
-async def call_by_id(conn: AsyncConnection, *, org_id: str, event_id: str) -> CallRecord | None:
-    stmt = select(ai_calls).where(ai_calls.c.org_id == org_id, ai_calls.c.event_id == event_id)
-    row = (await conn.execute(stmt)).first()
-    return record(CallRecord, row) if row is not None else None
+async def calls_by_ids(
+    conn: AsyncConnection, *, org_id: str, event_ids: Sequence[str]
+) -> list[CallRecord]:
+    """The organization's calls among ``event_ids`` (the others' ids find nothing)."""
+    if not event_ids:
+        return []
+    stmt = select(ai_calls).where(
+        ai_calls.c.org_id == org_id, ai_calls.c.event_id.in_(list(event_ids))
+    )
+    return [record(CallRecord, row) for row in await conn.execute(stmt)]

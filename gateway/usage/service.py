@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from gateway.catalog.records import ModelRecord
 from gateway.clock import Clock
 from gateway.core.batches import IngestResult
 from gateway.core.buckets import Granularity
-from gateway.core.calendar import add_months, local_midnight
+from gateway.core.calendar import add_months, local_day, local_midnight
 from gateway.core.memo import RequestMemo
 from gateway.core.periods import Period, PeriodPreset
 from gateway.orgs.enums import AiBillingMode, AiProvider
@@ -165,14 +165,41 @@ class UsagePage:
                 after=after,
                 limit=limit + 1,
             ),
-            self.db.run(
-                usage_queries.count_calls_between,
-                org_id=self.org_id,
-                start=start,
-                end=self.span.end,
-            ),
+            self.calls_from(start),
         )
         return ActivityPage(page[:limit], len(page) > limit, total)
+
+    async def calls_from(self, start: datetime) -> int:
+        """Calls in ``[start, end of the period)``: the whole local days from the daily rollups
+        (exact: written with the calls), only the rest of ``start``'s own day counted from the
+        calls, so that no range of raw calls longer than a day is ever scanned for it."""
+        span, zone = self.span, self.span.zone
+        if start >= span.end:
+            return 0
+        day = local_day(start, zone)
+        whole_from = day if local_midnight(day, zone) == start else day + timedelta(days=1)
+        reads: list[Awaitable[int]] = []
+        if whole_from < span.end_day:
+            whole = Period(None, whole_from, span.end_day, zone)
+            reads.append(self._calls_of(whole))
+        if whole_from != day:
+            # Never past the period's end: the period may end with the day ``start`` lies in.
+            day_end = min(local_midnight(whole_from, zone), span.end)
+            reads.append(
+                self.memo.get(
+                    ("calls_between", self.org_id, start, day_end),
+                    lambda: self.db.run(
+                        usage_queries.count_calls_between,
+                        org_id=self.org_id,
+                        start=start,
+                        end=day_end,
+                    ),
+                )
+            )
+        return sum(await asyncio.gather(*reads))
+
+    async def _calls_of(self, days: Period) -> int:
+        return sum(t.calls for t in await self._read(usage_queries.totals_by_reason, days))
 
     async def time_series(self, granularity: Granularity) -> list[rules.Bucket]:
         days = await self._read(usage_queries.credits_by_day)
@@ -210,8 +237,8 @@ class UsagePage:
         return previous
 
 
-async def call_by_id(db: Database, org_id: str, event_id: str) -> CallRecord | None:
-    return await db.run(usage_queries.call_by_id, org_id=org_id, event_id=event_id)
+async def calls_by_ids(db: Database, org_id: str, event_ids: Sequence[str]) -> list[CallRecord]:
+    return await db.run(usage_queries.calls_by_ids, org_id=org_id, event_ids=event_ids)
 
 
 async def ingest(db: Database, events: Sequence[AiCallIn], *, now: datetime) -> IngestResult:

@@ -297,3 +297,37 @@ def test_the_actual_cost_never_exceeds_the_requested(counts: list[int]) -> None:
     actual = actual_cost(parse(query), None, None, {"organization": {"usage": usage}})
     assert actual <= cost(query)
     assert actual == 2 + sum(2 + n * 3 for n in counts)
+
+
+# --- nodes(ids:) -----------------------------------------------------------------------------
+
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Member { name } } }"
+
+
+def test_nodes_is_a_list_of_its_ids() -> None:
+    # Each entry is an object, as node(id:) answers it: 2 + ids x 1.
+    assert cost('{ node(id: "x") { id } }') == 1
+    assert cost(NODES, {"ids": ["x"] * 100}) == 102
+    assert cost(NODES, {"ids": ["x"] * 3}) == 5
+    assert cost('{ nodes(ids: ["a", "b"]) { id } }') == 4
+    assert cost('{ nodes(ids: "a") { id } }') == 3  # one id, coerced to a list of one
+    # Not given (refused when it runs): at its largest; over 100 (refused too): 100.
+    assert cost(NODES, {}) == 102
+    assert cost(NODES, {"ids": ["x"] * 500}) == 102
+    # What is selected in each entry multiplies too.
+    selection = '{ nodes(ids: ["a", "b"]) { ... on UsageCall { member { id } } } }'
+    assert cost(selection) == 2 + 2 * 2
+
+
+def test_aliased_nodes_with_ids_in_a_variable_are_priced_by_their_ids() -> None:
+    aliases = " ".join(f"a{i}: nodes(ids: $ids) {{ id }}" for i in range(15))
+    query = f"query($ids: [ID!]!) {{ {aliases} }}"
+    assert cost(query, {"ids": ["x"] * 100}) == 15 * 102
+    # The actual cost counts the entries returned, nulls included (each was looked up).
+    data = {f"a{i}": [None, {"id": "x"}] for i in range(15)}
+    assert actual_cost(parse(query), {"ids": ["x"] * 100}, None, data) == 15 * 4
+
+
+def test_a_connections_nodes_are_not_refetches() -> None:
+    # byUser's nodes take no ids: still an object in the connection, as before.
+    assert cost("{ organization { usage { byUser { nodes { member { id } } } } } }") == 14

@@ -186,6 +186,19 @@ async def test_refused_and_invalid_documents_are_charged(db: Database) -> None:
     assert after.status_code == 429
 
 
+async def test_documents_of_free_fields_still_cost_a_point(db: Database) -> None:
+    app = _limited_app(db, points=60)
+    async with _client(app) as client:
+        await _seed(client)
+        responses = [await _post(client, "{ __typename }") for _ in range(60)]
+    # 60, 59, ... points: the 51st leaves 9, less than the fee, and the 52nd is refused.
+    assert [r.status_code for r in responses] == [200] * 51 + [429] * 9
+    assert _code(responses[51]) == "RATE_LIMITED"
+    first = responses[0]
+    assert first.headers["RateLimit"].startswith('"default";r=59;')
+    assert _cost(first)["requestedQueryCost"] == _cost(first)["actualQueryCost"] == 1
+
+
 async def test_buckets_refill_at_the_restore_rate() -> None:
     now = [0.0]
     limiter = MemoryRateLimiter(100, 10.0, monotonic=lambda: now[0])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import event
 
 from gateway.storage.db import Database
 from gateway.web.app import create_app
@@ -59,3 +63,78 @@ async def test_an_empty_export_costs_the_fee(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.headers["X-Export-Cost"] == "10"
+
+
+@contextmanager
+def count_statements(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@pytest.mark.parametrize("route", ["ai-usage", "consumption"])
+async def test_an_export_with_an_empty_bucket_reads_nothing_for_the_export(
+    db: Database, clock: Any, route: str
+) -> None:
+    # 12 points that barely refill: one empty export (10) leaves 2, less than the fee.
+    settings = make_settings().model_copy(
+        update={"rate_limit_points": 12, "rate_limit_restore_per_second": 0.001}
+    )
+    app = create_app(settings, db=db, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        await put_org(client, "acme")
+        await put_member(client, "acme", "m1", role="ACCOUNT_ADMIN")
+        auth = bearer(member_token("acme", "m1"))
+        first = await client.get(f"/v1/exports/{route}", params=PARAMS, headers=auth)
+        assert first.status_code == 200, first.text
+        assert first.headers["RateLimit"].split(";")[1] == "r=2"
+        # What a request refused for its fee reads: the credential, nothing else.
+        with count_statements(db) as baseline:
+            query = await client.post(
+                "/graphql", json={"query": "{ organization { name } }"}, headers=auth
+            )
+        assert query.status_code == 429
+        with count_statements(db) as statements:
+            refused = await client.get(f"/v1/exports/{route}", params=PARAMS, headers=auth)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert len(statements) == len(baseline), statements
+    assert "X-Export-Cost" not in refused.headers  # not counted
+
+
+async def test_an_export_over_the_budget_keeps_its_fee(db: Database, clock: Any) -> None:
+    # 25 points: the fee fits, 250 rows (13 points in all) fit once; the second export's rows
+    # are counted (its fee spent), then refused.
+    settings = make_settings().model_copy(
+        update={"rate_limit_points": 25, "rate_limit_restore_per_second": 0.001}
+    )
+    app = create_app(settings, db=db, clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        await put_org(client, "acme")
+        await put_member(client, "acme", "m1")
+        calls = [
+            ai_call(f"c{n}", occurred_at=f"2026-11-02T10:{n % 60:02d}:00Z") for n in range(250)
+        ]
+        assert (await client.post("/v1/ingest/ai-calls", json=calls, headers=SERVICE)).is_success
+        auth = bearer(member_token("acme", "m1"))
+        first = await client.get("/v1/exports/ai-usage", params=PARAMS, headers=auth)
+        second = await client.get("/v1/exports/ai-usage", params=PARAMS, headers=auth)
+    assert first.status_code == 200, first.text
+    assert first.headers["RateLimit"].split(";")[1] == "r=12"
+    assert second.status_code == 429, second.text
+    assert second.headers["X-Export-Cost"] == "13"
+    assert second.headers["RateLimit"].split(";")[1] == "r=2"

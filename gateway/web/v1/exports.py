@@ -70,7 +70,9 @@ def _format_param(request: Request) -> str:
 
 async def _period(request: Request, caller: Caller) -> Period:
     first, last = _date_param(request, "from"), _date_param(request, "to")
-    org = await org_service.organization(app_state(request).db, caller.org_id)
+    org = caller.organization  # read with the credential: no second statement for it
+    if org is None or org.id != caller.org_id:
+        org = await org_service.organization(app_state(request).db, caller.org_id)
     if org is None:
         raise ApiError(404, ErrorCode.NOT_FOUND, "the organization no longer exists")
     try:
@@ -90,6 +92,12 @@ def _streamed(
     )
 
 
+def _limited(charge: Charge, message: str, headers: dict[str, str]) -> ApiError:
+    headers = headers | rate_limit_headers(charge.throttle)
+    message = f"{message}; retry in {charge.retry_after} s"
+    return ApiError(429, ErrorCode.RATE_LIMITED, message, headers=headers)
+
+
 def export_cost(rows: int) -> int:
     """Priced like a query, by its rows: the request fee and a point per 100 rows."""
     return REQUEST_FEE + math.ceil(rows / ROWS_PER_POINT)
@@ -106,17 +114,22 @@ class Export:
 
     async def handle(self, request: Request) -> Response:
         caller = require_reader(request, self.permission)
+        state = app_state(request)
+        charge = Charge(caller.credential_id, state.rate_limiter)
+        # The fee before anything is read for the export: with an empty bucket, counting its
+        # rows would be work done for free.
+        if not await charge.take(REQUEST_FEE):
+            message = f"an export needs {REQUEST_FEE} points to start"
+            raise _limited(charge, message, {})
         period = await _period(request, caller)
         fmt = _format_param(request)
-        state = app_state(request)
         db: Database = state.db
         cost = export_cost(await self.count(db, org_id=caller.org_id, period=period))
-        charge = Charge(caller.credential_id, state.rate_limiter)
         headers = {"X-Export-Cost": str(cost)}
-        if not await charge.take(cost):
-            headers |= rate_limit_headers(charge.throttle)
-            message = f"this export costs {cost} points; retry in {charge.retry_after} s"
-            raise ApiError(429, ErrorCode.RATE_LIMITED, message, headers=headers)
+        # The rows' part; the fee stays spent if it is refused (the rows were counted).
+        rest = cost - REQUEST_FEE
+        if rest > 0 and not await charge.take(rest):
+            raise _limited(charge, f"this export costs {cost} points", headers)
         headers |= rate_limit_headers(charge.throttle)
         pages = self.pages(db, org_id=caller.org_id, period=period)
         if fmt == "csv":
