@@ -12,16 +12,17 @@ from gateway.core.money import CREDIT_PLACES
 from gateway.core.periods import Period
 from gateway.storage.db import Database
 
+# Date: the local day in the organization's zone.
 COLUMNS = (
-    Column("Date"),
-    Column("Job title"),
-    Column("Candidate count", CellKind.WHOLE),
-    Column("Credits used", CellKind.DECIMAL),
-    Column("Invited", CellKind.WHOLE),
-    Column("Started", CellKind.WHOLE),
-    Column("Partially completed", CellKind.WHOLE),
-    Column("Completed", CellKind.WHOLE),
-    Column("Simulation", CellKind.WHOLE),
+    Column("Date", CellKind.DATE, width=11),
+    Column("Job title", width=32),
+    Column("Candidate count", CellKind.WHOLE, width=16),
+    Column("Credits used", CellKind.DECIMAL, places=CREDIT_PLACES, width=13),
+    Column("Invited", CellKind.WHOLE, width=9),
+    Column("Started", CellKind.WHOLE, width=9),
+    Column("Partially completed", CellKind.WHOLE, width=20),
+    Column("Completed", CellKind.WHOLE, width=11),
+    Column("Simulation", CellKind.WHOLE, width=11),
 )
 
 
@@ -60,7 +61,7 @@ async def consumption_pages(
     start = (period.first_day - timedelta(days=1), "")
     async for page in keyset_pages(fetch, start, after):
         yield (
-            [day.isoformat() for day in page.day],
+            page.day,
             [titles.get(opening, opening) for opening in page.opening_id],
             page.candidates,
             [credits[used] for used in page.credits_e4],

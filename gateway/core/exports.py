@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -27,15 +28,26 @@ class CellKind(StrEnum):
     # An exact decimal the gateway computed, as plain text (``"12.50"``, see
     # ``decimal_text``): written as it is, a number in XLSX.
     DECIMAL = "decimal number cell"
+    # A local day (``date``): ISO 8601 in CSV, a date cell in XLSX.
+    DATE = "date cell"
+    # An instant in the organization's zone (an aware ``datetime``): ISO 8601 with its offset in
+    # CSV; in XLSX, which has no zones, a date-time cell of the local wall time.
+    DATE_TIME = "date-time cell"
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
     title: str
     kind: CellKind = CellKind.TEXT
+    # Decimals shown in a spreadsheet (DECIMAL columns; the CSV keeps the exact text).
+    places: int = 2
+    # Width in characters in a spreadsheet: set before any row (constant-memory writing).
+    width: int = 12
+    # A currency symbol shown before amounts in a spreadsheet.
+    currency: str = ""
 
 
-Cell = str | int | None
+Cell = str | int | date | datetime | None
 # One page of an export: its columns, in the export's order, all of the same length.
 Page = Sequence[Sequence[Cell]]
 Pages = AsyncIterator[Page]

@@ -21,18 +21,19 @@ from gateway.usage.enums import UsageReason
 from gateway.usage.export_queries import CallColumns
 from gateway.usage.rules import UNKNOWN_USER
 
+# When: local time in the organization's zone (with its offset in CSV; see CellKind.DATE_TIME).
 COLUMNS = (
-    Column("When"),
-    Column("Reason"),
-    Column("User"),
-    Column("Email"),
-    Column("Billing mode"),
-    Column("Model"),
-    Column("Credits", CellKind.DECIMAL),
-    Column("Tokens", CellKind.WHOLE),
-    Column("Estimated cost USD", CellKind.DECIMAL),
-    Column("Call id"),
-    Column("Member id"),
+    Column("When", CellKind.DATE_TIME, width=20),
+    Column("Reason", width=24),
+    Column("User", width=24),
+    Column("Email", width=30),
+    Column("Billing mode", width=13),
+    Column("Model", width=22),
+    Column("Credits", CellKind.DECIMAL, places=CREDIT_PLACES, width=12),
+    Column("Tokens", CellKind.WHOLE, width=10),
+    Column("Estimated cost USD", CellKind.DECIMAL, places=USD_PLACES, width=19, currency="$"),
+    Column("Call id", width=38),
+    Column("Member id", width=38),
 )
 _LABELS = {reason.value: reason.label for reason in UsageReason}
 _BYOK = AiBillingMode.BYOK.value
@@ -76,7 +77,7 @@ async def ai_usage_pages(db: Database, *, org_id: str, period: Period) -> Pages:
     async for page in keyset_pages(fetch, (period.end, ""), after):
         byok = [mode == _BYOK for mode in page.billing_mode]
         yield (
-            [at.astimezone(zone).isoformat() for at in page.occurred_at],
+            [at.astimezone(zone) for at in page.occurred_at],
             [_LABELS[reason] for reason in page.reason],
             [names.get(member, UNKNOWN_USER) for member in page.member_id],
             [emails.get(member, "") for member in page.member_id],

@@ -3,7 +3,12 @@
 Text cells that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
 return first) are prefixed with a single quote in CSV files (OWASP "CSV injection"); numbers the
 gateway writes itself (whole and decimal columns) are never touched. XLSX text is written as
-string cells, which a spreadsheet never evaluates. A failure in the middle of a stream
+string cells, which a spreadsheet never evaluates.
+
+CSV files start with a UTF-8 byte-order mark: without it Excel reads them in the machine's legacy
+code page ("LÃ©a" for "Léa"); CSV readers strip it when told the encoding is ``utf-8-sig``.
+Workbooks have real date and date-time cells, number formats, column widths, a frozen header row
+and an autofilter on every sheet. A failure in the middle of a stream
 propagates, so the server aborts the connection instead of ending the body cleanly: a cut file
 never looks whole.
 """
@@ -15,6 +20,8 @@ import io
 import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Any
 
 import anyio
 import xlsxwriter
@@ -23,6 +30,7 @@ from gateway.core.exports import Cell, CellKind, Column, Page, Pages
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+BOM = "\ufeff".encode()
 # Rows of one worksheet, the header included (Excel's limit); later rows go on another sheet.
 XLSX_MAX_ROWS = 1_048_576
 
@@ -38,27 +46,53 @@ def _escaped(cells: Sequence[Cell]) -> list[Cell]:
     return ["'" + cell if cell and cell[0] in _FORMULA_FIRST else cell for cell in cells]  # type: ignore[index, operator]
 
 
+def _iso(cells: Sequence[Cell]) -> list[Cell]:
+    return [cell.isoformat() if isinstance(cell, date) else cell for cell in cells]
+
+
+def _csv_cells(kind: CellKind, cells: Sequence[Cell]) -> Sequence[Cell]:
+    if kind is CellKind.TEXT:
+        return _escaped(cells)
+    if kind is CellKind.DATE or kind is CellKind.DATE_TIME:
+        return _iso(cells)
+    return cells
+
+
 def csv_page(columns: Sequence[Column], page: Page) -> bytes:
-    """One page as CSV lines: text columns escaped, numbers as they are."""
-    cells = [
-        _escaped(cells) if column.kind is CellKind.TEXT else cells
-        for column, cells in zip(columns, page, strict=True)
-    ]
+    """One page as CSV lines: text columns escaped, dates in ISO 8601, numbers as they are."""
+    cells = [_csv_cells(column.kind, cells) for column, cells in zip(columns, page, strict=True)]
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(zip(*cells, strict=True))
     return buffer.getvalue().encode()
 
 
 async def csv_stream(columns: Sequence[Column], pages: Pages) -> AsyncIterator[bytes]:
-    yield csv_page(columns, [[column.title] for column in columns])
+    yield BOM + csv_page(columns, [[column.title] for column in columns])
     async for page in pages:
         if page and page[0]:
             yield csv_page(columns, page)
 
 
+def number_format(column: Column) -> str | None:
+    """The spreadsheet number format of a column's cells (``None``: a plain text cell)."""
+    if column.kind is CellKind.DATE:
+        return "yyyy-mm-dd"
+    if column.kind is CellKind.DATE_TIME:
+        return "yyyy-mm-dd hh:mm:ss"
+    if column.kind is CellKind.WHOLE:
+        return "#,##0"
+    if column.kind is CellKind.DECIMAL:
+        # At least two decimals, up to the column's places (0.0125 credits stays visible).
+        digits = "0" * min(column.places, 2) + "#" * max(column.places - 2, 0)
+        amount = f"#,##0.{digits}" if digits else "#,##0"
+        return f'"{column.currency}"{amount}' if column.currency else amount
+    return None
+
+
 class _Book:
     """A workbook written a page at a time (xlsxwriter's constant-memory mode: one row is held
-    in memory, the sheet goes to a temporary file)."""
+    in memory, the sheet goes to a temporary file, so rows go in order and the column widths
+    are set before the first row)."""
 
     def __init__(self, path: str, columns: Sequence[Column], sheet: str) -> None:
         self.workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
@@ -66,30 +100,45 @@ class _Book:
         self.name = sheet
         self.sheets = 0
         self.bold = self.workbook.add_format({"bold": True})
-        self.decimal_format = self.workbook.add_format({"num_format": "0.00##"})
+        self.formats = [
+            self.workbook.add_format({"num_format": fmt}) if (fmt := number_format(c)) else None
+            for c in columns
+        ]
         self._add_sheet()
 
     def _add_sheet(self) -> None:
         self.sheets += 1
         name = self.name if self.sheets == 1 else f"{self.name} {self.sheets}"
         self.worksheet = self.workbook.add_worksheet(name)
+        for col, column in enumerate(self.columns):
+            self.worksheet.set_column(col, col, column.width, self.formats[col])
+        self.worksheet.freeze_panes(1, 0)
         self.worksheet.write_row(0, 0, [column.title for column in self.columns], self.bold)
         self.index = 1
+
+    def _end_sheet(self) -> None:
+        # The filter covers the rows written: known only now, and read when the file is closed.
+        self.worksheet.autofilter(0, 0, self.index - 1, len(self.columns) - 1)
 
     def write(self, page: Page) -> None:
         rows = list(zip(*page, strict=True))
         while rows:
             if self.index == XLSX_MAX_ROWS:
+                self._end_sheet()
                 self._add_sheet()
             room = XLSX_MAX_ROWS - self.index
             self._write_rows(rows[:room])
             rows = rows[room:]
 
+    def close(self) -> None:
+        self._end_sheet()
+        self.workbook.close()
+
     def _write_rows(self, rows: Sequence[Sequence[Cell]]) -> None:
         sheet = self.worksheet
-        text, number = sheet.write_string, sheet.write_number
+        text, number, moment = sheet.write_string, sheet.write_number, sheet.write_datetime
         kinds = [column.kind for column in self.columns]
-        decimal = self.decimal_format
+        formats: list[Any] = self.formats
         index = self.index
         for row in rows:
             for col, (kind, cell) in enumerate(zip(kinds, row, strict=True)):
@@ -99,9 +148,16 @@ class _Book:
                     text(index, col, str(cell))
                 elif kind is CellKind.DECIMAL:
                     # Excel has no decimal type: the exact text stays in the CSV.
-                    number(index, col, float(cell), decimal)
+                    number(index, col, float(cell), formats[col])  # type: ignore[arg-type]
+                elif kind is CellKind.DATE_TIME:
+                    # Excel has no zones: the wall time in the organization's zone.
+                    assert isinstance(cell, datetime)
+                    moment(index, col, cell.replace(tzinfo=None), formats[col])
+                elif kind is CellKind.DATE:
+                    assert isinstance(cell, date)
+                    moment(index, col, cell, formats[col])
                 else:
-                    number(index, col, int(cell))
+                    number(index, col, int(cell), formats[col])  # type: ignore[arg-type]
             index += 1
         self.index = index
 
@@ -120,7 +176,7 @@ async def xlsx_stream(
         book = await anyio.to_thread.run_sync(_Book, path, columns, sheet)
         async for page in pages:
             await anyio.to_thread.run_sync(book.write, page)
-        await anyio.to_thread.run_sync(book.workbook.close)
+        await anyio.to_thread.run_sync(book.close)
         async with await anyio.open_file(path, "rb") as file:
             while chunk := await file.read(256 * 1024):
                 yield chunk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -158,7 +159,8 @@ async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) ->
     assert (
         'filename="ai-usage_2026-11-01_2026-11-11.csv"' in response.headers["content-disposition"]
     )
-    table = list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbfWhen,")
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert table[0] == HEADER
     assert table[1:] == expected
 
@@ -174,14 +176,18 @@ async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) ->
     assert values[0] == HEADER
     assert len(values[1:]) == len(expected)
     for got, want in zip(values[1:], expected, strict=True):
-        assert got[:6] == want[:6]
+        # A date-time cell of the local wall time (Excel has no zones).
+        assert got[0] == datetime.fromisoformat(want[0]).replace(tzinfo=None)
+        assert got[1:6] == want[1:6]
         # Numbers are numbers in a workbook: compare their values.
         assert got[9:] == want[9:]
         for g, w in zip(got[6:9], want[6:9], strict=True):
             assert (float(g) if g else None) == (float(w) if w else None)
 
 
-def _xlsx_cell(value: Any) -> str:
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -212,7 +218,7 @@ async def test_export_needs_credits_view(client: httpx.AsyncClient) -> None:
         "/v1/exports/ai-usage", params=params, headers=bearer(key.json()["key"])
     )
     assert response.status_code == 200
-    assert len(list(csv.reader(io.StringIO(response.text)))) == 5
+    assert len(list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))) == 5
 
 
 @pytest.mark.parametrize(
@@ -255,7 +261,7 @@ async def test_a_label_set_in_the_catalog_shows_in_the_export_as_in_graphql(
         headers=bearer(token),
     )
     assert response.status_code == 200, response.text
-    rows = list(csv.reader(io.StringIO(response.text)))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     model_column = rows[0].index("Model")
     byok_models = [row[model_column] for row in rows[1:] if row[model_column]]
     assert byok_models == ["House mini model"]

@@ -10,7 +10,7 @@ import time as timer
 import tracemalloc
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -112,7 +112,8 @@ async def _export(client: httpx.AsyncClient, token: str, fmt: str, **params: str
 
 
 def _csv(response: httpx.Response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _xlsx(response: httpx.Response) -> list[list[Any]]:
@@ -124,13 +125,13 @@ def _xlsx(response: httpx.Response) -> list[list[Any]]:
 def _as_text(row: list[Any]) -> list[str]:
     """An XLSX row as the CSV would print it; numbers must be numeric cells."""
     day, title, candidates, credits, *counts = row
-    if hasattr(day, "date"):
-        day = day.date()
+    # A date cell (openpyxl reads every date cell back as a datetime at midnight).
+    assert isinstance(day, datetime) and day.time() == time(0), row
     assert isinstance(candidates, int | float) and not isinstance(candidates, bool), row
     assert isinstance(credits, int | float) and not isinstance(credits, bool), row
     assert all(isinstance(c, int | float) for c in counts), row
     return [
-        str(day)[:10],
+        day.date().isoformat(),
         title,
         str(int(candidates)),
         f"{Decimal(str(credits)):.2f}",
@@ -435,7 +436,7 @@ async def test_an_export_of_200_000_rows_streams(
         tracemalloc.stop()
     assert chunks > 10
     assert rows == VOLUME_OPENINGS * VOLUME_DAYS + 1
-    lines = head.decode().splitlines()
+    lines = head.decode("utf-8-sig").splitlines()
     assert lines[0].split(",") == EXPORT_HEADER
     assert lines[1].split(",") == ["2025-10-16", "role 0000", "1", "1.25", "0", "0", "0", "1", "0"]
     assert tail.decode().splitlines()[-1].split(",") == [

@@ -64,7 +64,7 @@ async def test_text_is_escaped_and_numbers_stay_numbers() -> None:
         ["", "0.0125", 0, "@x", "", "2.00"],
     ]
     body = await _collect(csv_stream(COLUMNS, _pages(rows)))
-    table = list(csv.reader(io.StringIO(body.decode())))
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert table[0] == ["A", "B", "C", "D", "E", "F"]
     assert table[1] == ["'=cmd|' /C calc'!A0", "-1.50", "-3", "'-3", "", ""]
     assert table[2] == ["", "0.0125", "0", "'@x", "", "2.00"]

@@ -138,7 +138,12 @@ def _export(summary: str, permission: str) -> dict[str, Any]:
                 "description": "The file, streamed (a failure mid-stream aborts the connection)",
                 "headers": THROTTLE,
                 "content": {
-                    "text/csv": {"schema": {"type": "string"}},
+                    "text/csv": {
+                        "schema": {
+                            "type": "string",
+                            "description": "UTF-8 with a byte-order mark (read as utf-8-sig)",
+                        }
+                    },
                     MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
                 },
             },
