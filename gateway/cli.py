@@ -9,7 +9,7 @@ import sys
 import tempfile
 from datetime import date, timedelta
 
-from gateway.config import ConfigurationError, Settings
+from gateway.config import DEV_SERVICE_TOKEN, ConfigurationError, Settings
 from gateway.demo.records import DemoSummary
 from gateway.logsetup import log_config
 from gateway.migrate import migrate
@@ -78,8 +78,17 @@ def cmd_export_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
-def print_demo_summary(summary: DemoSummary) -> None:
-    """How to explore the demo: what was loaded, a member token and the links that carry it."""
+def dev_service_token(settings: Settings) -> str | None:
+    """The service token to print, only while it is the public development default: a token
+    of one's own is a secret and is never printed."""
+    if settings.env != "production" and settings.service_token == DEV_SERVICE_TOKEN:
+        return settings.service_token
+    return None
+
+
+def print_demo_summary(summary: DemoSummary, settings: Settings | None = None) -> None:
+    """How to explore the demo: what was loaded, a member token and the links that carry it,
+    and the development service token of the ``/v1`` writes when that is the one in use."""
     if summary.already_loaded:
         print(f"The demo data is already loaded (organizations {', '.join(summary.org_ids)}).")
     else:
@@ -106,6 +115,11 @@ def print_demo_summary(summary: DemoSummary) -> None:
     print('or paste {"Authorization": "Bearer <token>"} into the Headers tab of GraphiQL.')
     print(f"Dashboard (both pages, same token): {summary.dashboard_url}?token={summary.token}")
     print("Other members: usage-gateway token --org globex --member globex-u001")
+    if settings is not None and (token := dev_service_token(settings)) is not None:
+        print()
+        print("Service token of the /v1 writes (the development default; set")
+        print("GATEWAY_SERVICE_TOKEN to a secret of your own outside development):")
+        print(f"  export GATEWAY_SERVICE_TOKEN={token}")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -121,7 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         finally:
             await db.dispose()
 
-    print_demo_summary(asyncio.run(run()))
+    print_demo_summary(asyncio.run(run()), settings)
 
 
 def cmd_verify(args: argparse.Namespace) -> None:
