@@ -222,26 +222,37 @@ async def test_export_needs_credits_view(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("params", "field", "message"),
     [
-        ({"to": "2026-11-11"}, "from"),
-        ({"from": "2026-11-01"}, "to"),
-        ({"from": "2026-13-01", "to": "2026-11-11"}, "from"),
-        ({"from": "2026-11-11", "to": "2026-11-01"}, "to"),
-        ({"from": "2025-01-01", "to": "2026-02-05"}, "to"),
-        ({"from": "2026-11-01", "to": "2026-11-11", "format": "pdf"}, "format"),
-        ({"from": "2026-11-01", "to": "2026-11-11"}, "format"),
+        ({"to": "2026-11-11"}, "from", "is required (YYYY-MM-DD)"),
+        ({"from": "2026-11-01"}, "to", "is required (YYYY-MM-DD)"),
+        ({"from": "2026-13-01", "to": "2026-11-11"}, "from", "'2026-13-01' is not a date"),
+        ({"from": "2026-11-11", "to": "2026-11-01"}, "to", "must not be before from"),
+        ({"from": "2025-01-01", "to": "2026-02-05"}, "to", "at most 400 days"),
+        (
+            {"from": "2026-11-01", "to": "2026-11-11", "format": "pdf"},
+            "format",
+            "'pdf' is not a format: csv or xlsx",
+        ),
+        ({"from": "2026-11-01", "to": "2026-11-11"}, "format", "is required: csv or xlsx"),
+        (
+            {"from": "2026-11-01", "to": "2026-11-11", "format": ""},
+            "format",
+            "is required: csv or xlsx",
+        ),
     ],
 )
 async def test_bad_parameters_are_named(
-    client: httpx.AsyncClient, params: dict[str, str], field: str
+    client: httpx.AsyncClient, params: dict[str, str], field: str, message: str
 ) -> None:
     await _seed(client)
     response = await client.get(
         "/v1/exports/ai-usage", params=params, headers=bearer(member_token("acme", "ann"))
     )
     assert response.status_code == 400
-    assert response.json()["error"]["errors"][0]["field"] == field
+    error = response.json()["error"]["errors"][0]
+    assert error["field"] == field
+    assert message in error["message"]
 
 
 async def test_a_label_set_in_the_catalog_shows_in_the_export_as_in_graphql(

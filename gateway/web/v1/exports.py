@@ -63,8 +63,10 @@ def _date_param(request: Request, name: str) -> date:
 
 def _format_param(request: Request) -> str:
     fmt = request.query_params.get("format")
-    if fmt not in MEDIA_TYPES:
+    if not fmt:
         raise _bad("format", "is required: csv or xlsx")
+    if fmt not in MEDIA_TYPES:
+        raise _bad("format", f"{fmt!r} is not a format: csv or xlsx")
     return fmt
 
 
