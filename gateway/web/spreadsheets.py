@@ -89,15 +89,24 @@ def number_format(column: Column) -> str | None:
     return None
 
 
+_ZONE_NOTES = {
+    CellKind.DATE_TIME: "Local time in {zone} (the file stores no time zone)",
+    CellKind.DATE: "Local day in {zone}",
+}
+
+
 class _Book:
     """A workbook written a page at a time (xlsxwriter's constant-memory mode: one row is held
     in memory, the sheet goes to a temporary file, so rows go in order and the column widths
     are set before the first row)."""
 
-    def __init__(self, path: str, columns: Sequence[Column], sheet: str) -> None:
+    def __init__(
+        self, path: str, columns: Sequence[Column], sheet: str, zone: str | None = None
+    ) -> None:
         self.workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "in_memory": False})
         self.columns = columns
         self.name = sheet
+        self.zone = zone
         self.sheets = 0
         self.bold = self.workbook.add_format({"bold": True})
         self.formats = [
@@ -114,6 +123,11 @@ class _Book:
             self.worksheet.set_column(col, col, column.width, self.formats[col])
         self.worksheet.freeze_panes(1, 0)
         self.worksheet.write_row(0, 0, [column.title for column in self.columns], self.bold)
+        if self.zone:
+            # The headers stay as documented; the zone the cells were written in is a note.
+            for col, column in enumerate(self.columns):
+                if note := _ZONE_NOTES.get(column.kind):
+                    self.worksheet.write_comment(0, col, note.format(zone=self.zone))
         self.index = 1
 
     def _end_sheet(self) -> None:
@@ -163,9 +177,10 @@ class _Book:
 
 
 async def xlsx_stream(
-    columns: Sequence[Column], pages: Pages, *, sheet: str
+    columns: Sequence[Column], pages: Pages, *, sheet: str, zone: str | None = None
 ) -> AsyncIterator[bytes]:
-    """Write the workbook to a temporary file (constant memory), then stream it.
+    """Write the workbook to a temporary file (constant memory), then stream it; ``zone``, the
+    organization's, is noted on the header of date and date-time columns.
 
     Writing rows and zipping the sheet block: both run in a worker thread, a page at a time,
     while the event loop reads the next page and serves other requests.
@@ -173,7 +188,7 @@ async def xlsx_stream(
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        book = await anyio.to_thread.run_sync(_Book, path, columns, sheet)
+        book = await anyio.to_thread.run_sync(_Book, path, columns, sheet, zone)
         async for page in pages:
             await anyio.to_thread.run_sync(book.write, page)
         await anyio.to_thread.run_sync(book.close)

@@ -168,6 +168,11 @@ async def test_the_exports_read_back_in_a_spreadsheet(client: httpx.AsyncClient)
     assert response.status_code == 200, response.text
     sheet = _book(response.content)["AI usage"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:K3"
+    # The header stays "When"; the zone of its cells is noted on it.
+    assert sheet["A1"].value == "When"
+    assert sheet["A1"].comment is not None
+    assert "Europe/Paris" in sheet["A1"].comment.text
+    assert [sheet.cell(1, n).comment for n in range(2, 12)] == [None] * 10
     assert [sheet["A2"].value, sheet["A3"].value] == [
         datetime(2026, 11, 6, 15, 36, 30, 851000),
         datetime(2026, 11, 1, 0, 30),
@@ -176,3 +181,49 @@ async def test_the_exports_read_back_in_a_spreadsheet(client: httpx.AsyncClient)
     assert sheet["G2"].value == 1234.5 and sheet["G2"].number_format == "#,##0.00##"
     assert sheet["H3"].value == 3000 and sheet["H3"].number_format == "#,##0"
     assert sheet["I3"].number_format == '"$"#,##0.00####' and sheet["I3"].value > 0
+
+
+async def test_the_consumption_workbook_has_date_cells(client: httpx.AsyncClient) -> None:
+    await put_org(client, "acme", time_zone="Europe/Paris")
+    opening = await client.put(
+        "/v1/orgs/acme/openings/o1", json={"jobTitle": "Sommelière"}, headers=SERVICE
+    )
+    assert opening.status_code in (200, 201), opening.text
+    event = {
+        "eventId": "e1",
+        "orgId": "acme",
+        "openingId": "o1",
+        "interviewId": "i1",
+        "candidateId": "c1",
+        # 2 November 23:30 UTC is 3 November 00:30 in Paris.
+        "occurredAt": "2026-11-02T23:30:00Z",
+        "status": "COMPLETED",
+    }
+    response = await client.post("/v1/ingest/interview-events", json=[event], headers=SERVICE)
+    assert response.status_code == 200, response.text
+    key = await client.post(
+        "/v1/orgs/acme/api-keys",
+        json={"name": "finance", "permissions": ["consumption:view"]},
+        headers=SERVICE,
+    )
+    params = {"from": "2026-11-01", "to": "2026-11-06"}
+    auth = bearer(key.json()["key"])
+
+    response = await client.get(
+        "/v1/exports/consumption", params=params | {"format": "csv"}, headers=auth
+    )
+    assert response.content[:3] == b"\xef\xbb\xbf"
+    table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[:2] for row in table] == [["Date", "Job title"], ["2026-11-03", "Sommelière"]]
+
+    response = await client.get(
+        "/v1/exports/consumption", params=params | {"format": "xlsx"}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+    sheet = _book(response.content)["Consumption"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I2"
+    assert sheet["A2"].value == datetime(2026, 11, 3) and sheet["A2"].is_date
+    assert sheet["A2"].number_format == "yyyy-mm-dd"
+    assert sheet["B2"].value == "Sommelière"
+    assert sheet["D2"].number_format == "#,##0.00##"
+    assert sheet["A1"].comment is not None and "Europe/Paris" in sheet["A1"].comment.text

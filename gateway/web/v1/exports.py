@@ -137,7 +137,7 @@ class Export:
         if fmt == "csv":
             body = csv_stream(self.columns, pages)
         else:
-            body = xlsx_stream(self.columns, pages, sheet=self.sheet)
+            body = xlsx_stream(self.columns, pages, sheet=self.sheet, zone=period.zone.key)
         return _streamed(body, fmt, self.name, period, headers)
 
 
