@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from gateway.config import Settings
 from gateway.orgs.credentials import issue_member_token
+from gateway.storage.db import Database
 
 SERVICE = {"Authorization": "Bearer test-service-token"}
 JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
@@ -154,3 +158,22 @@ def real_clock_env() -> dict[str, str]:
         for name, value in os.environ.items()
         if name != "LD_PRELOAD" and not name.startswith(("FAKETIME", "DONT_FAKE"))
     }
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def count_statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent through ``db`` inside the block, transaction control aside."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)

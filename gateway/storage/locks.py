@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.storage.tables import ai_models, organizations
@@ -23,19 +23,19 @@ from gateway.storage.tables import ai_models, organizations
 
 async def hold_orgs(conn: AsyncConnection, ids: Iterable[str], *, exclusive: bool) -> None:
     """Lock these organizations' rows until the transaction ends (those that exist)."""
-    wanted = sorted(set(ids))
-    if conn.dialect.name != "postgresql" or not wanted:
-        return
-    column = organizations.c.id
-    stmt = select(column).where(column.in_(wanted)).order_by(column)
-    await conn.execute(stmt.with_for_update(read=not exclusive))
+    await _hold(conn, organizations.c.id, ids, exclusive=exclusive)
 
 
 async def hold_models(conn: AsyncConnection, ids: Iterable[str], *, exclusive: bool) -> None:
     """Lock these models' rows (and so their price lists) until the transaction ends."""
+    await _hold(conn, ai_models.c.id, ids, exclusive=exclusive)
+
+
+async def _hold(
+    conn: AsyncConnection, column: ColumnElement[str], ids: Iterable[str], *, exclusive: bool
+) -> None:
     wanted = sorted(set(ids))
     if conn.dialect.name != "postgresql" or not wanted:
         return
-    column = ai_models.c.id
     stmt = select(column).where(column.in_(wanted)).order_by(column)
     await conn.execute(stmt.with_for_update(read=not exclusive))

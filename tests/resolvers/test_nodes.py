@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from gateway.storage.db import Database
 from resolvers.node import encode_global_id
-from tests.support import SERVICE, ai_call, graphql, member_token, put_member, put_org
+from tests.support import (
+    SERVICE,
+    ai_call,
+    count_statements,
+    graphql,
+    member_token,
+    put_member,
+    put_org,
+)
 
 NODES = """
 query($ids: [ID!]!) { nodes(ids: $ids) {
   __typename id ... on UsageCall { occurredAt member { name } } ... on Member { name } } }
 """
-_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _seed(client: httpx.AsyncClient) -> None:

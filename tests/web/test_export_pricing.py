@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from gateway.storage.db import Database
 from gateway.web.app import create_app
-from tests.support import SERVICE, ai_call, bearer, make_settings, member_token, put_member, put_org
+from tests.support import (
+    SERVICE,
+    ai_call,
+    bearer,
+    count_statements,
+    make_settings,
+    member_token,
+    put_member,
+    put_org,
+)
 
 PARAMS = {"from": "2026-11-01", "to": "2026-11-30", "format": "csv"}
 
@@ -63,24 +69,6 @@ async def test_an_empty_export_costs_the_fee(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.headers["X-Export-Cost"] == "10"
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-
-
-_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 @pytest.mark.parametrize("route", ["ai-usage", "consumption"])
