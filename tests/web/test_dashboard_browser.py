@@ -9,175 +9,31 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import SERVICE_TOKEN, Server
 from tests.support import frontend_query
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+from tests.web.browser import (
+    Tab,
+    consumption_api,
+    credits_text,
+    graphql,
+    needs_chromium,
+    token_for,
+    usage_api,
+    wait_drawn,
+    when_text,
 )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-expect = sync_api.expect
 
-
-# --- what the page should show, computed from the API's answers --------------------------------
-
-
-def credits_text(value: str) -> str:
-    exact = Decimal(value)
-    if exact == exact.to_integral_value():
-        return f"{int(exact):,}"
-    return f"{exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
-
-
-def when_text(iso: str) -> str:
-    day, time = iso.split("T")
-    year, month, dom = (int(part) for part in day.split("-"))
-    return f"{dom} {MONTHS[month - 1]} {year}, {time[:5]}"
-
-
-def graphql(server: Server, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{server.base_url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def usage_api(server: Server, token: str, preset: str, after: str | None = None) -> Any:
-    variables: dict[str, Any] = {"period": {"preset": preset}, "after": after}
-    body = graphql(server, token, frontend_query("usage-page.graphql"), variables)
-    assert "errors" not in body, body
-    return body["data"]["organization"]
-
-
-def consumption_api(server: Server, token: str) -> Any:
-    body = graphql(server, token, frontend_query("consumption-page.graphql"), {})
-    assert "errors" not in body, body
-    return body["data"]["organization"]
-
-
-# --- the browser --------------------------------------------------------------------------------
-
-
-@dataclass
-class Tab:
-    """A page whose requests, console errors and failures are recorded."""
-
-    page: Any
-    external: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    graphql_posts: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert self.external == [], self.external
-        assert self.page_errors == [], self.page_errors
-        assert self.console_errors == [], self.console_errors
-
-    def texts(self, selector: str) -> list[str]:
-        texts: list[str] = self.page.locator(selector).all_inner_texts()
-        return [text.strip() for text in texts]
-
-    def attrs(self, selector: str, name: str) -> list[str]:
-        values: list[str] = self.page.locator(selector).evaluate_all(
-            f"nodes => nodes.map(node => node.getAttribute({name!r}))"
-        )
-        return values
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_tab(browser: Any, demo_server: Server) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def open_(url: str) -> Tab:
-        context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, accept_downloads=True
-        )
-        # The page reads "today" and a token's expiry from the browser's clock: the server's.
-        context.clock.install(time=demo_server.now())
-        contexts.append(context)
-        page = context.new_page()
-        tab = Tab(page)
-
-        def guard(route: Any, request: Any) -> None:
-            parts = urlparse(request.url)
-            if parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                tab.external.append(request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
-        page.on("pageerror", lambda e: tab.page_errors.append(str(e)))
-        page.on(
-            "request",
-            lambda r: (
-                r.method == "POST"
-                and r.url.endswith("/graphql")
-                and tab.graphql_posts.append(r.url)
-            ),
-        )
-        page.goto(url)
-        return tab
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("DASHBOARD_SCREENSHOTS")
-    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def token_for(server: Server, org: str, member: str) -> str:
-    return server.cli("token", "--org", org, "--member", member)
-
-
-def wait_drawn(tab: Tab, testid: str = "summary") -> None:
-    tab.page.get_by_test_id(testid).wait_for(timeout=20_000)
+pytestmark = needs_chromium
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
 # --- Settings → Usage ---------------------------------------------------------------------------

@@ -46,19 +46,24 @@ export function trendCard(data, view) {
 function barChart(series, labelOf) {
   const width = 640;
   const height = 220;
-  const pad = { top: 14, right: 8, bottom: 34, left: 40 };
   const values = series.map((bucket) => Number(bucket.creditsUsed));
   const max = Math.max(1, ...values);
+  const ticks = [0, 0.5, 1].map((fraction) => formatDecimal(String(max * fraction), { places: 1 }));
+  // Room for the longest tick at a phone's larger type (about 11 units a character).
+  const pad = { top: 14, right: 8, bottom: 34, left: 14 + 11 * Math.max(...ticks.map((tick) => tick.length)) };
   const step = (width - pad.left - pad.right) / Math.max(series.length, 1);
   const barWidth = Math.max(2, step * 0.7);
   const plotHeight = height - pad.top - pad.bottom;
+  // A label every `every` bars; a phone shows only every `sparse`-th bar's (style.css hides
+  // the `dense` ones), so that its labels, drawn larger, do not run into each other.
   const every = Math.ceil(series.length / 12);
+  const sparse = every * Math.ceil(Math.ceil(series.length / every) / 4);
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": "Credits used per bucket", "data-testid": "trend-chart" });
-  for (const fraction of [0, 0.5, 1]) {
+  [0, 0.5, 1].forEach((fraction, index) => {
     const y = pad.top + plotHeight * (1 - fraction);
     chart.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: "grid" }));
-    chart.append(svg("text", { x: pad.left - 6, y: y + 4, class: "axis", "text-anchor": "end" }, formatDecimal(String(max * fraction), { places: 1 })));
-  }
+    chart.append(svg("text", { x: pad.left - 6, y: y + 4, class: "axis y", "text-anchor": "end" }, ticks[index]));
+  });
   series.forEach((bucket, index) => {
     const value = values[index];
     const barHeight = (value / max) * plotHeight;
@@ -67,7 +72,7 @@ function barChart(series, labelOf) {
     bar.append(svg("title", {}, `${labelOf(bucket.start)}: ${credits(bucket.creditsUsed)} credits, ${plural(bucket.interviewsCompleted, "interview")} completed`));
     chart.append(bar);
     if (index % every === 0) {
-      chart.append(svg("text", { x: x + barWidth / 2, y: height - pad.bottom + 16, class: "axis", "text-anchor": "middle" }, labelOf(bucket.start)));
+      chart.append(svg("text", { x: x + barWidth / 2, y: height - pad.bottom + 20, class: index % sparse === 0 ? "axis x" : "axis x dense", "text-anchor": "middle" }, labelOf(bucket.start)));
     }
   });
   return chart;

@@ -21,9 +21,12 @@ export function activityCard(org, log) {
     el("div", { class: "card-head" },
       el("h3", { text: "Recent activity" }),
       el("span", { class: "muted", "data-testid": "activity-count", text: `${integer(log.edges.length)} of ${plural(info.totalCount, "call")}` })),
-    el("table", { "data-testid": "activity" },
-      el("thead", {}, el("tr", {}, columns.map((name) => el("th", { text: name, class: name === "Credits" ? "num" : null })))),
-      body),
+    // On a phone each row becomes a small block (style.css); the wrapper keeps any table that
+    // is still too wide scrolling inside its card, never the page.
+    el("div", { class: "table-wrap" },
+      el("table", { "data-testid": "activity" },
+        el("thead", {}, el("tr", {}, columns.map((name) => el("th", { text: name, class: name === "Credits" ? "num" : null })))),
+        body)),
     footer,
   );
 }
@@ -34,12 +37,13 @@ function activityRow(node, byok) {
     "tr",
     { "data-testid": "activity-row", data: { id: node.id } },
     el("td", { class: "when", text: formatWhen(node.occurredAt) }),
-    el("td", { text: node.reasonLabel }),
+    el("td", { class: "what", text: node.reasonLabel }),
     el("td", { class: "who" },
       el("span", { class: "name", text: node.member ? node.member.name : "Unknown user" }),
       node.member ? el("span", { class: "muted email", text: node.member.email }) : null),
     byok ? el("td", { class: "model", text: node.model ? node.model.label : "—" }) : null,
-    el("td", { class: "num", text: tokens ? `${integer(node.totalTokens)} tokens` : credits(node.creditsCharged) }),
+    // data-label names the figure where a phone shows no column heads.
+    el("td", { class: "num", data: { label: tokens ? null : "Credits" }, text: tokens ? `${integer(node.totalTokens)} tokens` : credits(node.creditsCharged) }),
   );
 }
 
