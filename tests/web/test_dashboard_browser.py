@@ -94,7 +94,12 @@ def assert_usage_matches(tab: Tab, api: Any) -> None:
 
 def assert_activity_rows(tab: Tab, api: Any, edges: list[Any]) -> None:
     byok = api["aiBilling"]["mode"] == "BYOK"
-    expected_head = ["WHEN", "REASON", "USER", *(["MODEL"] if byok else []), "CREDITS"]
+    summary = api["usage"]["summary"]
+    # The last column's head names what its cells show.
+    amount = {0: "CREDITS", summary["calls"]: "TOKENS"}.get(
+        summary["byokCalls"], "CREDITS / TOKENS"
+    )
+    expected_head = ["WHEN", "REASON", "USER", *(["MODEL"] if byok else []), amount]
     assert [text.upper() for text in tab.texts("[data-testid=activity] th")] == expected_head
     rows = tab.page.locator("[data-testid=activity-row]")
     assert tab.attrs("[data-testid=activity-row]", "data-id")[: len(edges)] == [
@@ -131,6 +136,10 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
     assert_usage_matches(tab, api)
     expect(page.get_by_test_id("trend-pill")).to_have_text(
         api["usage"]["summary"]["trend"]["label"]
+    )
+    # The document asks for the default basis: the month so far against all of last month.
+    expect(page.get_by_test_id("trend-basis")).to_have_text(
+        "this month so far, against all of last month"
     )
     expect(page.get_by_test_id("byok-notice")).to_have_count(0)
     assert len(tab.graphql_posts) == 1  # one query draws the page
@@ -222,7 +231,18 @@ def test_a_byok_organization_shows_the_notice_and_the_model_column(
     page = tab.page
     api = usage_api(demo_server, token, "THIS_MONTH")
     notice = page.get_by_test_id("byok-notice")
-    expect(notice).to_contain_text(api["usage"]["byokNotice"]["message"])
+    # Not "tracking is not available" above a page of figures: what the figures are.
+    expect(notice).to_contain_text("a cost estimated at list prices, not your bill")
+    expect(notice).not_to_contain_text("not available")
+    summary = api["usage"]["summary"]
+    on_credits = summary["calls"] - summary["byokCalls"]
+    if on_credits:
+        expect(page.get_by_test_id("byok-mixed")).to_have_text(
+            f"{on_credits} call{'s' if on_credits > 1 else ''} of this period ran on Intervy "
+            f"credits and show{'' if on_credits > 1 else 's'} in credits."
+        )
+    else:
+        expect(page.get_by_test_id("byok-mixed")).to_have_count(0)
     link = notice.get_by_role("link", name=f"Open {console}")
     expect(link).to_have_attribute("href", api["usage"]["byokNotice"]["providerDashboardUrl"])
     # The notice sits above the cards.
@@ -232,7 +252,6 @@ def test_a_byok_organization_shows_the_notice_and_the_model_column(
     modes = {edge["node"]["billingMode"] for edge in edges}
     if org == "globex":
         assert modes == {"BYOK"}
-        summary = api["usage"]["summary"]
         expect(page.get_by_test_id("summary-cost")).to_have_attribute(
             "data-value", summary["estimatedCostUsd"]
         )

@@ -6,7 +6,10 @@ import { credits, formatWhen, integer, plural } from "./format.js";
 // `log` is the rows loaded so far, the last page's info and Load more's state and handler.
 export function activityCard(org, log) {
   const byok = org.aiBilling?.mode === "BYOK";
-  const columns = ["When", "Reason", "User", ...(byok ? ["Model"] : []), "Credits"];
+  // The last column holds credits, BYOK calls' token counts, or both: its head says which.
+  const { calls, byokCalls } = org.usage.summary;
+  const amount = byokCalls === 0 ? "Credits" : byokCalls === calls ? "Tokens" : "Credits / tokens";
+  const columns = ["When", "Reason", "User", ...(byok ? ["Model"] : []), amount];
   const body = el("tbody", {}, log.edges.map(({ node }) => activityRow(node, byok)));
   const info = org.usage.activity;
   let footer;
@@ -25,7 +28,7 @@ export function activityCard(org, log) {
     // is still too wide scrolling inside its card, never the page.
     el("div", { class: "table-wrap" },
       el("table", { "data-testid": "activity" },
-        el("thead", {}, el("tr", {}, columns.map((name) => el("th", { text: name, class: name === "Credits" ? "num" : null })))),
+        el("thead", {}, el("tr", {}, columns.map((name) => el("th", { text: name, class: name === amount ? "num" : null })))),
         body)),
     footer,
   );

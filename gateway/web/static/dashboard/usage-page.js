@@ -8,6 +8,7 @@ import { showError, showMessage, showOrg } from "./messages.js";
 import { activityCard } from "./usage-activity.js";
 import { modelCard, reasonCard, userCard } from "./usage-cards.js";
 
+const PROVIDER_NAMES = { ANTHROPIC: "Anthropic", OPENAI: "OpenAI" };
 const PROVIDER_DASHBOARDS = { ANTHROPIC: "Anthropic Console", OPENAI: "OpenAI Platform" };
 const BY_USER_QUERY = `query UsageByUser($period: PeriodInput!, $first: Int!) {
   organization {
@@ -90,7 +91,7 @@ function renderUsage() {
   fill(
     root,
     usageHead(),
-    data.byokNotice ? byokNotice(data.byokNotice) : null,
+    data.byokNotice ? byokNotice(data.byokNotice, data.summary) : null,
     summaryTile(data),
     el(
       "div",
@@ -103,13 +104,19 @@ function renderUsage() {
   );
 }
 
-function byokNotice(notice) {
+// The API's message says usage tracking is not available, above a page of figures: what is
+// missing is the provider's bill, not the calls. The notice says what the figures below are.
+function byokNotice(notice, summary) {
+  const provider = PROVIDER_NAMES[notice.provider] || "your provider";
   const name = PROVIDER_DASHBOARDS[notice.provider] || "your provider's dashboard";
   return el(
     "div",
     { class: "byok", "data-testid": "byok-notice", role: "note" },
-    el("strong", { text: `BYOK is active: Ivy uses your own ${notice.provider === "OPENAI" ? "OpenAI" : notice.provider === "ANTHROPIC" ? "Anthropic" : ""} key`.replace("  ", " ") }),
-    el("p", { text: notice.message }),
+    el("strong", { text: `BYOK is active: Ivy uses your own ${provider} key` }),
+    el("p", { text: `Calls made with your key use no Intervy credits; ${provider} bills them to you. This page shows them with the tokens Ivy recorded and a cost estimated at list prices, not your bill: the exact token and cost breakdown is in the ${name}.` }),
+    summary.byokCalls < summary.calls
+      ? el("p", { "data-testid": "byok-mixed", text: `${plural(summary.calls - summary.byokCalls, "call")} of this period ran on Intervy credits and show${summary.calls - summary.byokCalls === 1 ? "s" : ""} in credits.` })
+      : null,
     el("a", { href: notice.providerDashboardUrl, target: "_blank", rel: "noopener noreferrer", text: `Open ${name} ↗` }),
   );
 }
@@ -119,6 +126,11 @@ function summaryTile(data) {
   const trend = data.preset === "THIS_MONTH" ? summary.trend : null;
   const pill = trend
     ? el("span", { class: `pill trend ${trend.direction.toLowerCase()}`, "data-testid": "trend-pill", text: trend.label })
+    : null;
+  // The page's document asks for the trend's default basis: the month so far against the whole
+  // of last month. Said in words, so that a low figure early in the month is not read as a drop.
+  const basis = trend
+    ? el("span", { class: "muted small", "data-testid": "trend-basis", text: "this month so far, against all of last month" })
     : null;
   const extra = [plural(summary.featureTypeCount, "feature type"), plural(summary.modelTierCount, "model tier")];
   return el(
@@ -130,7 +142,7 @@ function summaryTile(data) {
       el("span", { class: "metric-label", text: "Credits charged" }),
       el("div", { class: "metric-row" },
         el("span", { class: "metric-value", "data-testid": "summary-credits", data: { value: summary.creditsCharged }, text: credits(summary.creditsCharged) }),
-        pill),
+        pill, basis),
     ),
     el(
       "div",
