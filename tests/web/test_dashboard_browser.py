@@ -33,6 +33,7 @@ from tests.web.browser import (
 )
 
 pytestmark = needs_chromium
+PARTIAL_OR_COMPLETE = {"PARTIALLY_COMPLETED", "COMPLETED"}
 expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
@@ -306,10 +307,25 @@ def test_consumption_page_equals_the_api_and_exports_its_rows(
         allocation["purchased"],
         allocation["total"],
         data["creditsUsed"],
+        data["remainingBalance"],
     ]
+    # The balance card adds up: the allocation less what the period used is the balance.
+    assert Decimal(allocation["total"]) - Decimal(data["creditsUsed"]) == Decimal(
+        data["remainingBalance"]
+    )
+    expect(page.get_by_test_id("credits-used-scope")).to_have_text(
+        f"of {credits_text(allocation['total'])} available this billing period"
+    )
     assert tab.attrs("[data-testid=status]", "data-count") == [
         str(row["count"]) for row in data["byStatus"]
     ]
+    # The statuses overlap (the page says so) and their credits add up (the page says so too).
+    counted = sum(row["count"] for row in data["byStatus"] if row["status"] in PARTIAL_OR_COMPLETE)
+    assert counted >= data["totalInterviews"]
+    expect(page.get_by_test_id("status-note")).to_contain_text("the counts overlap")
+    assert sum(Decimal(row["creditsUsed"]) for row in data["byStatus"]) == Decimal(
+        data["creditsUsed"]
+    )
     openings = [edge["node"] for edge in data["byOpening"]["edges"]]
     rows = page.get_by_test_id("opening-row")
     expect(rows).to_have_count(len(openings))

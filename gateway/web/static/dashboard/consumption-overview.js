@@ -1,7 +1,7 @@
 // Tenant Management → Consumption: the plan line, the three overview tiles and the status chips.
 
 import { el } from "./dom.js";
-import { credits, integer } from "./format.js";
+import { credits, formatDay, integer, subtractDecimal } from "./format.js";
 
 export function planLine(plan) {
   if (!plan) return null;
@@ -23,29 +23,44 @@ function tile(label, value, raw, testid, ...extra) {
   );
 }
 
-export function overview(data) {
+// `scope` (consumption-page.js) says whether the figures are a billing period's or a range's:
+// allocation and balance belong to a billing period, so a range shows those of the billing
+// period holding its last day, and says so.
+export function overview(data, scope) {
   const a = data.allocation;
   const parts = [
     ["Plan allocation", a.included],
     ["Rolled over", a.rolledOver],
     ["Purchased", a.purchased],
   ];
+  // For a billing period this is the period's own use; for a range, the use of the billing
+  // period the balance belongs to (allocation − balance), not the range's.
+  const used = scope.billing ? data.creditsUsed : subtractDecimal(a.total, data.remainingBalance);
+  const usedNote = scope.billing
+    ? `of ${credits(a.total)} available ${scope.current ? "this" : "that"} billing period`
+    : `over ${scope.label}, across billing periods`;
+  const balanceNote = scope.billing
+    ? null
+    : el("p", { class: "muted small", "data-testid": "balance-scope", text: `Allocations and balances are per billing period: these are of the billing period holding ${formatDay(scope.lastDay)}${scope.current ? ", the one in progress" : ""}.` });
   return el(
     "div",
     { class: "cards three" },
     tile("Total interviews", integer(data.totalInterviews), String(data.totalInterviews), "total-interviews", el("span", { class: "muted", text: "completed or partially completed" })),
-    tile("Credits used", credits(data.creditsUsed), data.creditsUsed, "credits-used", el("span", { class: "muted", text: `of ${credits(a.total)} available this billing period` })),
+    tile("Credits used", credits(data.creditsUsed), data.creditsUsed, "credits-used", el("span", { class: "muted", "data-testid": "credits-used-scope", text: usedNote })),
     tile(
-      "Remaining balance",
+      scope.current ? "Remaining balance" : "Remaining balance at its end",
       credits(data.remainingBalance),
       data.remainingBalance,
       "remaining-balance",
+      balanceNote,
       el("dl", { class: "allocation", "data-testid": "allocation" },
         parts.map(([label, value]) => [el("dt", { text: label }), el("dd", { data: { value }, text: credits(value) })]),
         el("dt", { class: "total", text: "Total allocation" }),
         el("dd", { class: "total", data: { value: a.total }, text: credits(a.total) }),
-        el("dt", { text: "Used" }),
-        el("dd", { data: { value: data.creditsUsed }, text: "−" + credits(data.creditsUsed) })),
+        el("dt", { text: scope.billing ? "Used" : "Used in that billing period" }),
+        el("dd", { data: { value: used }, text: "−" + credits(used) }),
+        el("dt", { class: "total", text: "Remaining balance" }),
+        el("dd", { class: "total", data: { value: data.remainingBalance }, text: credits(data.remainingBalance) })),
     ),
   );
 }
@@ -68,6 +83,8 @@ export function statusRow(rows) {
         el("span", { class: "reason-value", text: integer(row.count) }),
         el("span", { class: "muted", text: `${credits(row.creditsUsed)} credits` })),
     ),
+    // Statuses are stages an interview goes through, not kinds of interview.
+    el("p", { class: "muted small status-note", "data-testid": "status-note", text: "An interview counts in each status it reached in the period, so the counts overlap: one partially completed and then completed is in both, and once in Total interviews. The credits do add up to Credits used." }),
   );
 }
 

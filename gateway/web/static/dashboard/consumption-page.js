@@ -3,7 +3,7 @@
 
 import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
-import { periodLabel, todayIn } from "./format.js";
+import { addDays, periodLabel, todayIn } from "./format.js";
 import { showError, showMessage, showOrg } from "./messages.js";
 import { openingsCard } from "./consumption-openings.js";
 import { overview, planLine, statusRow } from "./consumption-overview.js";
@@ -77,17 +77,35 @@ function consumptionHead() {
   );
 }
 
+// What the figures are about. The API gives a range the allocation, balance and forecast of the
+// billing period holding its last day; `current` is whether that period is the one in progress.
+function scopeOf(data) {
+  const first = data.start.slice(0, 10);
+  const lastDay = addDays(data.end, -1);
+  const today = todayIn(consumption.timeZone || undefined);
+  const billing = data.preset === "CURRENT_BILLING_PERIOD" || data.preset === "PREVIOUS_BILLING_PERIOD";
+  const running = first <= today && today <= lastDay;
+  return {
+    billing,
+    running,
+    current: billing ? data.preset === "CURRENT_BILLING_PERIOD" : running,
+    lastDay,
+    label: periodLabel(data.start, data.end),
+  };
+}
+
 function renderConsumption() {
   const org = consumption.data;
   const data = org.consumption;
+  const scope = scopeOf(data);
   const root = document.getElementById("consumption");
   fill(
     root,
     consumptionHead(),
     planLine(org.plan),
-    overview(data),
+    overview(data, scope),
     statusRow(data.byStatus),
-    el("div", { class: "cards two" }, trendCard(data, { granularity: consumption.granularity, onSelect: selectGranularity }), forecastCard(data)),
+    el("div", { class: "cards two" }, trendCard(data, { granularity: consumption.granularity, onSelect: selectGranularity, running: scope.running }), forecastCard(data, scope)),
     openingsCard({ openings: consumption.openings, page: consumption.page, onPage: openingsPage }),
     el("div", { class: "cards two" }, planningCard(), exportCard(data, consumption.timeZone)),
   );

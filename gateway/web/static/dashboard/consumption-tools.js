@@ -2,7 +2,7 @@
 
 import { authHeaders, graphql, tokenProblem } from "./api.js";
 import { card, el, panel } from "./dom.js";
-import { addDays, credits, formatDecimal, integer, todayIn } from "./format.js";
+import { addDays, credits, formatDay, formatDecimal, integer, todayIn } from "./format.js";
 
 const PLAN_QUERY = `query PlanInterviewCredits($roles: Int!, $candidates: Int!, $completionRate: Float!, $buffer: Float!) {
   planInterviewCredits(rolesPerMonth: $roles, candidatesPerRole: $candidates, completionRate: $completionRate, buffer: $buffer) {
@@ -64,12 +64,21 @@ export function exportCard(data, timeZone) {
   const to = el("input", { type: "date", name: "to", value: last < today ? last : today, required: true });
   const button = (format, text) =>
     el("button", { type: "button", "data-testid": `export-${format}`, text, onclick: () => download(format, from.value, to.value, status) });
+  // A date input shows the browser's format (12/01/2026 in en-US); its label repeats the day
+  // in the page's own ("1 Dec 2026"), and follows the input.
+  const dateLabel = (text, input) => {
+    const shown = el("span", { class: "day", "data-testid": `export-${input.name}-day` });
+    const update = () => shown.replaceChildren(/^\d{4}-\d{2}-\d{2}$/.test(input.value) ? formatDay(input.value) : "");
+    input.addEventListener("input", update);
+    update();
+    return el("label", {}, el("span", {}, `${text} `, shown), input);
+  };
   return card(
     "Export",
     el("p", { class: "muted small", text: "One row per day and opening: date, job title, candidate count, credits used and the status breakdown." }),
     el("div", { class: "export" },
-      el("label", {}, el("span", { text: "From" }), from),
-      el("label", {}, el("span", { text: "To" }), to),
+      dateLabel("From", from),
+      dateLabel("To", to),
       button("csv", "Export CSV"),
       button("xlsx", "Export Excel")),
     status,

@@ -4,7 +4,7 @@
 import { card, el, svg, tabs } from "./dom.js";
 import { addDays, credits, formatDay, formatDecimal, isPositive, MONTHS, periodLabel, plural } from "./format.js";
 
-// `view` is the selected granularity and its tabs' handler.
+// `view` is the selected granularity, its tabs' handler and whether the period is running.
 export function trendCard(data, view) {
   const series = data[view.granularity];
   const labelOf = {
@@ -21,7 +21,7 @@ export function trendCard(data, view) {
       { class: "yoy", "data-testid": "year-over-year" },
       el("span", { class: "metric-label", text: "Year over year" }),
       el("p", {},
-        `${credits(data.creditsUsed)} credits so far vs ${credits(py.creditsUsed)} in the same period last year (${periodLabel(py.start, addDays(py.end, 1))})`,
+        `${credits(data.creditsUsed)} credits${view.running ? " so far" : ""} vs ${credits(py.creditsUsed)} in the same period last year (${periodLabel(py.start, addDays(py.end, 1))})`,
         change === null || change === undefined ? "" : " ",
         change === null || change === undefined
           ? null
@@ -43,12 +43,29 @@ export function trendCard(data, view) {
   );
 }
 
+// Axis ticks at a round step (1, 2, 2.5 or 5 times a power of ten), 3 or 4 steps up to the
+// first tick at or above the highest bar.
+function roundTicks(highest) {
+  if (!(highest > 0)) return { step: 1, count: 1 };
+  const rough = highest / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough);
+  return { step, count: Math.max(1, Math.ceil(highest / step - 1e-9)) };
+}
+
+// "1.5", not "1.50": a tick shows its round value as it is (thousands grouped).
+function tickText(value) {
+  const [whole, fraction] = String(Number(value.toFixed(6))).split(".");
+  return formatDecimal(whole) + (fraction ? "." + fraction : "");
+}
+
 function barChart(series, labelOf) {
   const width = 640;
   const height = 220;
   const values = series.map((bucket) => Number(bucket.creditsUsed));
-  const max = Math.max(1, ...values);
-  const ticks = [0, 0.5, 1].map((fraction) => formatDecimal(String(max * fraction), { places: 1 }));
+  const { step: tickStep, count } = roundTicks(Math.max(...values, 0));
+  const max = tickStep * count;
+  const ticks = Array.from({ length: count + 1 }, (_, index) => tickText(tickStep * index));
   // Room for the longest tick at a phone's larger type (about 11 units a character).
   const pad = { top: 14, right: 8, bottom: 34, left: 14 + 11 * Math.max(...ticks.map((tick) => tick.length)) };
   const step = (width - pad.left - pad.right) / Math.max(series.length, 1);
@@ -59,8 +76,8 @@ function barChart(series, labelOf) {
   const every = Math.ceil(series.length / 12);
   const sparse = every * Math.ceil(Math.ceil(series.length / every) / 4);
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": "Credits used per bucket", "data-testid": "trend-chart" });
-  [0, 0.5, 1].forEach((fraction, index) => {
-    const y = pad.top + plotHeight * (1 - fraction);
+  ticks.forEach((tick, index) => {
+    const y = pad.top + plotHeight * (1 - index / count);
     chart.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y, y2: y, class: "grid" }));
     chart.append(svg("text", { x: pad.left - 6, y: y + 4, class: "axis y", "text-anchor": "end" }, ticks[index]));
   });
@@ -78,9 +95,16 @@ function barChart(series, labelOf) {
   return chart;
 }
 
-export function forecastCard(data) {
+// A forecast is of the billing period in progress; a period that is over has none to show.
+export function forecastCard(data, scope) {
+  if (!scope.current) {
+    const which = scope.billing ? "The last billing period" : "The billing period this range ends in";
+    return card(
+      "Forecast",
+      el("p", { class: "muted", "data-testid": "forecast-note", text: `${which} is over: its figures are final, so there is nothing to forecast. Forecasts are for the billing period in progress (This billing period).` }),
+    );
+  }
   const f = data.forecast;
-  const current = data.preset === "CURRENT_BILLING_PERIOD";
   const rows = [
     ["Projected credits used", credits(f.projectedCreditsUsed), f.projectedCreditsUsed],
     ["Projected remaining balance", credits(f.projectedRemainingBalance), f.projectedRemainingBalance],
@@ -88,10 +112,9 @@ export function forecastCard(data) {
     ["Recommended purchase", isPositive(f.recommendedPurchase) ? `${credits(f.recommendedPurchase)} credits` : "None needed", f.recommendedPurchase],
   ];
   return card(
-    current ? "Forecast" : "Forecast (actual figures of a past period)",
+    scope.billing ? "Forecast" : "Forecast for the billing period in progress",
     el("dl", { class: "forecast", "data-testid": "forecast" },
       rows.map(([label, text, value]) => [el("dt", { text: label }), el("dd", { data: { value }, text })])),
-    el("p", { class: "muted small", text: "Based on the last 14 days. The recommendation covers the projected shortfall plus a 20% buffer." }),
+    el("p", { class: "muted small", "data-testid": "forecast-basis", text: `${scope.billing ? "" : "To the end of the billing period in progress, not of this range. "}Based on the last 14 days. The recommendation covers the projected shortfall plus a 20% buffer.` }),
   );
 }
-

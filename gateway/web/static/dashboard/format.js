@@ -43,6 +43,21 @@ export function formatDecimal(value, { places = 2, fixed = false } = {}) {
   return (negative && !zero ? "-" : "") + group(whole) + (fraction ? "." + fraction : "");
 }
 
+// a − b of two exact decimal strings, exactly (the balance card's "used in that period").
+export function subtractDecimal(a, b) {
+  const places = Math.max(...[a, b].map((value) => (String(value).split(".")[1] || "").length));
+  const scaled = (value) => {
+    const [whole, fraction = ""] = String(value).replace(/^[+-]/, "").split(".");
+    const digits = BigInt(whole + fraction.padEnd(places, "0"));
+    return String(value).startsWith("-") ? -digits : digits;
+  };
+  const difference = scaled(a) - scaled(b);
+  const digits = (difference < 0n ? -difference : difference).toString().padStart(places + 1, "0");
+  const whole = digits.slice(0, digits.length - places);
+  const fraction = places ? "." + digits.slice(digits.length - places) : "";
+  return (difference < 0n ? "-" : "") + whole + fraction;
+}
+
 export const isPositive = (value) => /[1-9]/.test(String(value ?? "")) && !String(value).startsWith("-");
 export const credits = (value) => formatDecimal(value);
 export const integer = (value) => group(String(value ?? 0));
