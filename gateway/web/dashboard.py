@@ -1,10 +1,13 @@
 """``/dashboard``: the reference dashboard of both product pages, served by the gateway itself.
 
-The page is static: ``index.html``, one JavaScript module, a style sheet, an icon and the two
-GraphQL documents the page sends (byte for byte the ones in ``shared/design/queries``). Every
-asset URL in ``index.html`` carries ``?v=<content hash>``; such a URL is cached for a year, and
-``index.html`` itself is revalidated on every load. A Content-Security-Policy lets the page load
-and connect to nothing but this origin.
+The page is static: ``index.html``, JavaScript modules (``app.js`` and the ones it imports), a
+style sheet, an icon and the two GraphQL documents the page sends (byte for byte the ones in
+``shared/design/queries``). Every asset URL in ``index.html`` carries ``?v=<content hash>``, and
+so does every relative import between modules: a module's hash covers the versioned URLs of its
+imports, so a change anywhere reaches ``app.js``'s URL. Such a URL is cached for a year, and
+``index.html`` itself is revalidated on every load; the page preloads every module so that the
+imports are not a chain of round trips. A Content-Security-Policy lets the page load and connect
+to nothing but this origin.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 from resolvers.documents import DIRECTORY as documents_dir
 from resolvers.documents import FILES as document_files
 
-__all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes"]
+__all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes", "modules"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "dashboard"
 ASSETS_PATH = "/dashboard/assets"
@@ -41,6 +44,10 @@ _MEDIA_TYPES = {
     ".graphql": "text/plain; charset=utf-8",
 }
 _ASSET_URL = re.compile(re.escape(ASSETS_PATH) + r"/([A-Za-z0-9._-]+)")
+# `import … from "./x.js"`, `export … from "./x.js"` and `import "./x.js"`: the modules' only
+# way of naming each other (a test keeps it so).
+_IMPORT = re.compile(r"""(\b(?:from|import)\s*)(["'])\./([A-Za-z0-9._-]+\.js)\2""")
+_ENTRY = "app.js"
 
 
 @dataclass(frozen=True)
@@ -54,20 +61,54 @@ class _File:
         return self.etag.strip('"')
 
 
-def _load(path: Path, media_type: str) -> _File:
-    body = path.read_bytes()
+def _file(body: bytes, media_type: str) -> _File:
     return _File(body, media_type, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+
+
+def _versioned_modules(sources: dict[str, bytes]) -> dict[str, bytes]:
+    """Each module with its relative imports versioned, dependencies first."""
+    done: dict[str, bytes] = {}
+
+    def resolve(name: str, trail: tuple[str, ...]) -> bytes:
+        if name in done:
+            return done[name]
+        if name in trail:
+            # A cycle has no content hash: each module's would depend on its own.
+            raise LookupError(f"modules import each other: {' -> '.join([*trail, name])}")
+
+        def versioned(match: re.Match[str]) -> str:
+            target = match.group(3)
+            if target not in sources:
+                raise LookupError(f"{name} imports a missing module: {target}")
+            version = _file(resolve(target, (*trail, name)), "").version
+            return f"{match.group(1)}{match.group(2)}./{target}?v={version}{match.group(2)}"
+
+        done[name] = _IMPORT.sub(versioned, sources[name].decode()).encode()
+        return done[name]
+
+    for name in sources:
+        resolve(name, ())
+    return done
 
 
 @functools.cache
 def _assets() -> dict[str, _File]:
     # The page sends the frontend's own documents, the ones trusted at start-up: one copy.
     documents = [documents_dir / name for name in document_files]
-    return {
-        path.name: _load(path, _MEDIA_TYPES[path.suffix])
-        for path in [*sorted(STATIC_DIR.iterdir()), *documents]
-        if path.suffix in _MEDIA_TYPES
-    }
+    paths = [
+        path for path in [*sorted(STATIC_DIR.iterdir()), *documents] if path.suffix in _MEDIA_TYPES
+    ]
+    bodies = {path.name: path.read_bytes() for path in paths}
+    bodies |= _versioned_modules(
+        {name: body for name, body in bodies.items() if name.endswith(".js")}
+    )
+    return {path.name: _file(bodies[path.name], _MEDIA_TYPES[path.suffix]) for path in paths}
+
+
+def modules() -> list[str]:
+    """The page's JavaScript modules, ``app.js`` first."""
+    names = sorted(name for name in _assets() if name.endswith(".js"))
+    return sorted(names, key=lambda name: name != _ENTRY)
 
 
 @functools.cache
@@ -81,8 +122,14 @@ def _index() -> _File:
             raise LookupError(f"index.html names a missing asset: {match.group(0)}")
         return f"{match.group(0)}?v={asset.version}"
 
+    preloads = "".join(
+        f'\n    <link rel="modulepreload" href="{ASSETS_PATH}/{name}" />'
+        for name in modules()
+        if name != _ENTRY
+    )
+    html = html.replace("\n  </head>", preloads + "\n  </head>", 1)
     body = _ASSET_URL.sub(versioned, html).encode()
-    return _File(body, "text/html; charset=utf-8", f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+    return _file(body, "text/html; charset=utf-8")
 
 
 def _respond(request: Request, file: _File, cache_control: str) -> Response:

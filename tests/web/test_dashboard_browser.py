@@ -9,175 +9,32 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import SERVICE_TOKEN, Server
 from tests.support import frontend_query
-
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or shutil.which("chromium") is None,
-    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+from tests.web.browser import (
+    Tab,
+    consumption_api,
+    credits_text,
+    graphql,
+    needs_chromium,
+    token_for,
+    usage_api,
+    wait_drawn,
+    when_text,
 )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-expect = sync_api.expect
 
-
-# --- what the page should show, computed from the API's answers --------------------------------
-
-
-def credits_text(value: str) -> str:
-    exact = Decimal(value)
-    if exact == exact.to_integral_value():
-        return f"{int(exact):,}"
-    return f"{exact.quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
-
-
-def when_text(iso: str) -> str:
-    day, time = iso.split("T")
-    year, month, dom = (int(part) for part in day.split("-"))
-    return f"{dom} {MONTHS[month - 1]} {year}, {time[:5]}"
-
-
-def graphql(server: Server, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{server.base_url}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def usage_api(server: Server, token: str, preset: str, after: str | None = None) -> Any:
-    variables: dict[str, Any] = {"period": {"preset": preset}, "after": after}
-    body = graphql(server, token, frontend_query("usage-page.graphql"), variables)
-    assert "errors" not in body, body
-    return body["data"]["organization"]
-
-
-def consumption_api(server: Server, token: str) -> Any:
-    body = graphql(server, token, frontend_query("consumption-page.graphql"), {})
-    assert "errors" not in body, body
-    return body["data"]["organization"]
-
-
-# --- the browser --------------------------------------------------------------------------------
-
-
-@dataclass
-class Tab:
-    """A page whose requests, console errors and failures are recorded."""
-
-    page: Any
-    external: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    graphql_posts: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert self.external == [], self.external
-        assert self.page_errors == [], self.page_errors
-        assert self.console_errors == [], self.console_errors
-
-    def texts(self, selector: str) -> list[str]:
-        texts: list[str] = self.page.locator(selector).all_inner_texts()
-        return [text.strip() for text in texts]
-
-    def attrs(self, selector: str, name: str) -> list[str]:
-        values: list[str] = self.page.locator(selector).evaluate_all(
-            f"nodes => nodes.map(node => node.getAttribute({name!r}))"
-        )
-        return values
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_tab(browser: Any, demo_server: Server) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def open_(url: str) -> Tab:
-        context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, accept_downloads=True
-        )
-        # The page reads "today" and a token's expiry from the browser's clock: the server's.
-        context.clock.install(time=demo_server.now())
-        contexts.append(context)
-        page = context.new_page()
-        tab = Tab(page)
-
-        def guard(route: Any, request: Any) -> None:
-            parts = urlparse(request.url)
-            if parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                tab.external.append(request.url)
-                route.abort()
-
-        context.route("**/*", guard)
-        page.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
-        page.on("pageerror", lambda e: tab.page_errors.append(str(e)))
-        page.on(
-            "request",
-            lambda r: (
-                r.method == "POST"
-                and r.url.endswith("/graphql")
-                and tab.graphql_posts.append(r.url)
-            ),
-        )
-        page.goto(url)
-        return tab
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("DASHBOARD_SCREENSHOTS")
-    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def token_for(server: Server, org: str, member: str) -> str:
-    return server.cli("token", "--org", org, "--member", member)
-
-
-def wait_drawn(tab: Tab, testid: str = "summary") -> None:
-    tab.page.get_by_test_id(testid).wait_for(timeout=20_000)
+pytestmark = needs_chromium
+PARTIAL_OR_COMPLETE = {"PARTIALLY_COMPLETED", "COMPLETED"}
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
 
 
 # --- Settings → Usage ---------------------------------------------------------------------------
@@ -238,7 +95,12 @@ def assert_usage_matches(tab: Tab, api: Any) -> None:
 
 def assert_activity_rows(tab: Tab, api: Any, edges: list[Any]) -> None:
     byok = api["aiBilling"]["mode"] == "BYOK"
-    expected_head = ["WHEN", "REASON", "USER", *(["MODEL"] if byok else []), "CREDITS"]
+    summary = api["usage"]["summary"]
+    # The last column's head names what its cells show.
+    amount = {0: "CREDITS", summary["calls"]: "TOKENS"}.get(
+        summary["byokCalls"], "CREDITS / TOKENS"
+    )
+    expected_head = ["WHEN", "REASON", "USER", *(["MODEL"] if byok else []), amount]
     assert [text.upper() for text in tab.texts("[data-testid=activity] th")] == expected_head
     rows = tab.page.locator("[data-testid=activity-row]")
     assert tab.attrs("[data-testid=activity-row]", "data-id")[: len(edges)] == [
@@ -275,6 +137,10 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
     assert_usage_matches(tab, api)
     expect(page.get_by_test_id("trend-pill")).to_have_text(
         api["usage"]["summary"]["trend"]["label"]
+    )
+    # The document asks for the default basis: the month so far against all of last month.
+    expect(page.get_by_test_id("trend-basis")).to_have_text(
+        "this month so far, against all of last month"
     )
     expect(page.get_by_test_id("byok-notice")).to_have_count(0)
     assert len(tab.graphql_posts) == 1  # one query draws the page
@@ -366,7 +232,18 @@ def test_a_byok_organization_shows_the_notice_and_the_model_column(
     page = tab.page
     api = usage_api(demo_server, token, "THIS_MONTH")
     notice = page.get_by_test_id("byok-notice")
-    expect(notice).to_contain_text(api["usage"]["byokNotice"]["message"])
+    # Not "tracking is not available" above a page of figures: what the figures are.
+    expect(notice).to_contain_text("a cost estimated at list prices, not your bill")
+    expect(notice).not_to_contain_text("not available")
+    summary = api["usage"]["summary"]
+    on_credits = summary["calls"] - summary["byokCalls"]
+    if on_credits:
+        expect(page.get_by_test_id("byok-mixed")).to_have_text(
+            f"{on_credits} call{'s' if on_credits > 1 else ''} of this period ran on Intervy "
+            f"credits and show{'' if on_credits > 1 else 's'} in credits."
+        )
+    else:
+        expect(page.get_by_test_id("byok-mixed")).to_have_count(0)
     link = notice.get_by_role("link", name=f"Open {console}")
     expect(link).to_have_attribute("href", api["usage"]["byokNotice"]["providerDashboardUrl"])
     # The notice sits above the cards.
@@ -376,7 +253,6 @@ def test_a_byok_organization_shows_the_notice_and_the_model_column(
     modes = {edge["node"]["billingMode"] for edge in edges}
     if org == "globex":
         assert modes == {"BYOK"}
-        summary = api["usage"]["summary"]
         expect(page.get_by_test_id("summary-cost")).to_have_attribute(
             "data-value", summary["estimatedCostUsd"]
         )
@@ -431,10 +307,25 @@ def test_consumption_page_equals_the_api_and_exports_its_rows(
         allocation["purchased"],
         allocation["total"],
         data["creditsUsed"],
+        data["remainingBalance"],
     ]
+    # The balance card adds up: the allocation less what the period used is the balance.
+    assert Decimal(allocation["total"]) - Decimal(data["creditsUsed"]) == Decimal(
+        data["remainingBalance"]
+    )
+    expect(page.get_by_test_id("credits-used-scope")).to_have_text(
+        f"of {credits_text(allocation['total'])} available this billing period"
+    )
     assert tab.attrs("[data-testid=status]", "data-count") == [
         str(row["count"]) for row in data["byStatus"]
     ]
+    # The statuses overlap (the page says so) and their credits add up (the page says so too).
+    counted = sum(row["count"] for row in data["byStatus"] if row["status"] in PARTIAL_OR_COMPLETE)
+    assert counted >= data["totalInterviews"]
+    expect(page.get_by_test_id("status-note")).to_contain_text("the counts overlap")
+    assert sum(Decimal(row["creditsUsed"]) for row in data["byStatus"]) == Decimal(
+        data["creditsUsed"]
+    )
     openings = [edge["node"] for edge in data["byOpening"]["edges"]]
     rows = page.get_by_test_id("opening-row")
     expect(rows).to_have_count(len(openings))
