@@ -564,3 +564,26 @@ def test_the_openings_table_pages_through_the_api(demo_server: Server, open_tab:
     assert tab.texts("[data-testid=opening-row] td:first-child") == titles
     assert len(tab.graphql_posts) == 3  # the page, then one query per page of openings
     tab.assert_clean()
+
+
+def test_a_refused_export_shows_the_gateways_reason(demo_server: Server, open_tab: Any) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#consumption")
+    wait_drawn(tab, "total-interviews")
+    page = tab.page
+    to = page.locator("input[name=to]").input_value()
+    # Longer than the 400 days an export may span: the gateway names the field and the rule.
+    refused = httpx.get(
+        f"{demo_server.base_url}/v1/exports/consumption",
+        params={"from": "2020-01-01", "to": to, "format": "csv"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 400, refused.text
+    problem = refused.json()["error"]["errors"][0]
+    page.locator("input[name=from]").fill("2020-01-01")
+    page.get_by_test_id("export-csv").click()
+    status = page.get_by_test_id("export-status")
+    expect(status).to_contain_text("The export failed.")
+    expect(status).to_contain_text(f"{problem['field']}: {problem['message']}")
+    assert tab.page_errors == [] and tab.external == []
+    assert all("400" in text for text in tab.console_errors), tab.console_errors

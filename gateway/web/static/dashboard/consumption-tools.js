@@ -103,8 +103,10 @@ async function download(format, from, to, status) {
   if (!response.ok) {
     let message = `HTTP ${response.status}`;
     try {
-      const body = await response.json();
-      message = body.errors?.[0]?.message || body.message || message;
+      // /v1 refusals are {"error": {code, message, errors: [{field, message}]}}.
+      const error = (await response.json()).error || {};
+      const first = error.errors?.[0];
+      message = first ? `${first.field}: ${first.message}` : error.message || message;
     } catch {
       // keep the status line
     }
