@@ -12,9 +12,11 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import asyncpg.connection
+import greenlet  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,15 +30,25 @@ _QUERY_METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fe
 _COPY_METHODS = ("copy_records_to_table", "copy_to_table")
 
 
-def _origin() -> str:
-    """The innermost project file on the stack (not this module): who wrote the statement."""
-    frame = sys._getframe(2)
+def _project_file(frame: FrameType | None) -> str | None:
     while frame is not None:
         name = frame.f_code.co_filename
         if name.startswith(_SOURCES) and not name.startswith(_SELF):
             return str(Path(name).relative_to(ROOT))
-        frame = frame.f_back  # type: ignore[assignment]
-    return "(outside the project)"
+        frame = frame.f_back
+    return None
+
+
+def _origin() -> str:
+    """The innermost project file on the stack (not this module): who wrote the statement."""
+    found = _project_file(sys._getframe(2))
+    # SQLAlchemy's async engine runs the statement in a greenlet of its own: the awaiting
+    # coroutines sit on the stack of the greenlet that switched into it.
+    current = greenlet.getcurrent()
+    while found is None and current.parent is not None:
+        current = current.parent
+        found = _project_file(current.gr_frame)
+    return found or "(outside the project)"
 
 
 def record(statement: str) -> None:
