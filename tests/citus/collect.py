@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
-_SELF = str(Path(__file__).resolve().parent)
+_SELF = str(Path(__file__).resolve())
 _SOURCES = tuple(str(ROOT / name) for name in ("gateway", "resolvers", "loaders", "tests"))
 
 # statement text -> where it came from ("gateway/usage/writes.py", "tests/conftest.py", ...)
