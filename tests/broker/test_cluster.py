@@ -130,13 +130,14 @@ async def _until(what: str, check: Any, *, within: float) -> Any:
         await asyncio.sleep(0.2)
 
 
-async def _publish(url: str, messages: list[Message]) -> None:
+async def _publish(url: str, messages: list[Message], *, pause: float = 0.0) -> None:
     """Publish each message until JetStream acknowledges it; a retried message keeps its
     ``Nats-Msg-Id`` (the stream drops the second), or has none and the database counts it once."""
     nc = await nats.connect(servers=url.split(","))
     try:
         js = nc.jetstream(timeout=2.0)
         for message in messages:
+            await asyncio.sleep(pause)
 
             async def send(m: Message = message) -> bool:
                 await js.publish(m.subject, m.data, headers=m.headers)
@@ -185,12 +186,17 @@ async def test_the_consumer_survives_the_loss_of_its_node(
         # The harshest loss: the consumer's node also leads the stream and the consumers, so
         # the survivors must elect new leaders while the consumer reconnects.
         await _lead_from(cluster.url, node.name, settings.nats_stream)
+        # The second half flows while the node dies: some of it lands before, some after.
+        publishing = asyncio.create_task(_publish(cluster.url, data.messages[half:], pause=0.005))
+        await asyncio.sleep(0.5)
+        assert not publishing.done()
         node.kill()
+        assert await count_calls(db) < len(data.calls)
         survivor = await _until(
             "the consumer on another node", _as_async(cluster.consumer_node), within=30
         )
         assert survivor is not node
-        await _publish(cluster.url, data.messages[half:])
+        await publishing
         await _until("every message taken", lambda: _done(cluster.url), within=120)
     finally:
         stop.set()
