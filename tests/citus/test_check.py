@@ -88,3 +88,5 @@ def test_exceptions_are_by_statement_or_by_every_sender() -> None:
     migration = "gateway/storage/migrations/versions/0002_data_versions.py"
     assert reason_for("SELECT id FROM organizations", {migration})
     assert reason_for("SELECT id FROM organizations", {migration, "gateway/orgs/x.py"}) is None
+    assert reason_for("SELECT count(*) FROM ai_calls", {"tests/broker/streams.py"})
+    assert reason_for("SELECT count(*) FROM ai_calls", set()) is None
