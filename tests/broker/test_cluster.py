@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import subprocess
 import time
 import urllib.request
@@ -25,11 +26,11 @@ from nats.js.errors import APIError, NoStreamResponseError
 from gateway.broker.consumer import run
 from gateway.broker.stream import Names, connect, ensure_stream
 from gateway.storage.db import Database
-from tests.broker.conftest import NATS_SERVER, _wait_for_port
+from tests.broker.conftest import NATS_SERVER, NatsServer, _wait_for_port
 from tests.broker.streams import consumers_done, count_calls
 from tests.broker.support import Message, expected, make_dataset, set_up_orgs, stored
 from tests.broker.test_consumer import consumer_settings
-from tests.support import free_port, real_clock_env
+from tests.support import free_port, make_settings, real_clock_env
 
 KINDS = ("ai-calls", "interview-events", "credit-purchases")
 CONSUMER_NAME = "usage-gateway-consumer"  # the connection name gateway/broker/stream.py sets
@@ -244,3 +245,23 @@ def _as_async(check: Any) -> Any:
 
 async def _stored_some(db: Database) -> bool:
     return await count_calls(db) > 0
+
+
+async def test_an_existing_stream_keeps_its_replicas(
+    nats_server: NatsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Replicas are set at creation: a changed setting is reported, never applied to live data.
+    settings = make_settings().model_copy(update={"nats_url": nats_server.url})
+    names = Names.from_settings(settings)
+    nc = await connect(nats_server.url, reconnect=False)
+    try:
+        js = nc.jetstream()
+        await ensure_stream(js, names, settings)
+        more = settings.model_copy(update={"nats_stream_replicas": 3})
+        with caplog.at_level(logging.WARNING, logger="gateway.broker"):
+            await ensure_stream(js, names, more)
+        info = await js.stream_info(names.stream)
+    finally:
+        await nc.close()
+    assert info.config.num_replicas == 1
+    assert "has 1 replicas, not the 3 configured" in caplog.text
