@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     nats_nak_delay_seconds: float = Field(default=5.0, ge=0)
     nats_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
     nats_duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    # Copies of the stream (and its consumers) across a JetStream cluster, set at creation: 3
+    # keeps every message and every consumer's position through the loss of one node.
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     # Moves this process's clock by so many seconds (tests and demos of another day; refused in
     # production). Every process of a deployment must be given the same value.

@@ -21,6 +21,7 @@ from gateway.catalog.service import ensure_default_catalog
 from gateway.migrate import migrate
 from gateway.storage.db import Database
 from gateway.web.app import create_app
+from tests.citus import collect, report
 from tests.support import NOW, MovableClock, make_settings
 
 T = TypeVar("T")
@@ -30,6 +31,9 @@ T = TypeVar("T")
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+# Every statement sent to PostgreSQL is recorded, to check at the end that each one names its
+# organization wherever it touches a tenant table (tests/citus).
+collect.install()
 PG_SERVER = os.environ.get("GATEWAY_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 # Seeded by the migration; every other table is emptied between tests.
 _KEEP = {"alembic_version", "role_permissions"}
@@ -138,3 +142,24 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
         yield client
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a statement it sent would not route by organization on Citus.
+
+    A session hook, not a last test: it sees the statements of every test that ran, whatever
+    the selection or order, including those of fixtures torn down at the very end.
+    """
+    report.dump(collect.STATEMENTS)
+    bad = report.offending(collect.STATEMENTS)
+    if not bad:
+        return
+    writer = session.config.get_terminal_writer()
+    writer.line()
+    writer.line(f"{len(bad)} statement(s) touch a tenant table without its org_id:", red=True)
+    for paragraph in bad:
+        writer.line(paragraph)
+    writer.line("Filter them by organization or list them in tests/citus/allowed.py.")
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

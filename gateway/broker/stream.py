@@ -64,20 +64,34 @@ def redacted(url: str) -> str:
     return ",".join(parts)
 
 
+def servers(url: str) -> list[str]:
+    """The servers of a comma-separated list (the nodes of a cluster, in any order)."""
+    return [one.strip() for one in url.split(",") if one.strip()]
+
+
 async def connect(url: str, *, connect_timeout: float = 5.0, reconnect: bool = True) -> Client:
-    """A connection that reconnects for ever, or (``reconnect=False``) tries each server twice."""
+    """A connection that reconnects for ever, or (``reconnect=False``) tries each server twice.
+
+    Given several servers (or a cluster that announces its other nodes), a lost node is
+    replaced by another one: the client picks the next server of its list.
+    """
+    held: list[Client] = []
+
+    def node() -> str:
+        current = held[0].connected_url if held else None
+        return redacted(current.geturl()) if current is not None else redacted(url)
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats: %s: %s", type(exc).__name__, exc)
 
     async def on_disconnected() -> None:
-        log.info("nats: disconnected from %s", redacted(url))
+        log.info("nats: disconnected from %s", node())
 
     async def on_reconnected() -> None:
-        log.info("nats: reconnected to %s", redacted(url))
+        log.info("nats: reconnected to %s", node())
 
-    return await nats.connect(
-        servers=[s.strip() for s in url.split(",")],
+    nc = await nats.connect(
+        servers=servers(url),
         name="usage-gateway-consumer",
         connect_timeout=connect_timeout,
         allow_reconnect=reconnect,
@@ -87,23 +101,36 @@ async def connect(url: str, *, connect_timeout: float = 5.0, reconnect: bool = T
         disconnected_cb=on_disconnected,
         reconnected_cb=on_reconnected,
     )
+    held.append(nc)
+    return nc
 
 
 async def ensure_stream(js: JetStreamContext, names: Names, settings: Settings) -> None:
+    replicas = settings.nats_stream_replicas
     try:
-        await js.stream_info(names.stream)
-        return
+        info = await js.stream_info(names.stream)
     except NotFoundError:
         pass
+    else:
+        # Changing the replicas of a live stream is an operator's decision (``nats stream edit``).
+        if (info.config.num_replicas or 1) != replicas:
+            log.warning(
+                "stream %s has %s replicas, not the %d configured: kept as it is",
+                names.stream,
+                info.config.num_replicas,
+                replicas,
+            )
+        return
     config = js_api.StreamConfig(
         name=names.stream,
         subjects=[names.all_subjects],
         storage=js_api.StorageType.FILE,
         duplicate_window=settings.nats_duplicate_window_seconds,
+        num_replicas=replicas,
     )
     try:
         await js.add_stream(config)
-        log.info("created stream %s (%s)", names.stream, names.all_subjects)
+        log.info("created stream %s (%s, %d replicas)", names.stream, names.all_subjects, replicas)
     except APIError:
         # Another process created it in between; anything else shows up here.
         await js.stream_info(names.stream)

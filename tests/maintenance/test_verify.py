@@ -145,7 +145,9 @@ async def test_interview_rollups_candidates_and_charges(
         db,
         "DELETE FROM interview_day_candidates WHERE org_id = 'acme' AND candidate_id = 'cand-i3'",
     )
-    await _execute(db, "UPDATE interview_events SET charge_e4 = 1 WHERE event_id = 'e5'")
+    await _execute(
+        db, "UPDATE interview_events SET charge_e4 = 1 WHERE org_id = 'acme' AND event_id = 'e5'"
+    )
     differences = await verify_org(db, "acme")
     assert [(d.table, d.key, d.stored, d.recounted) for d in differences] == [
         (

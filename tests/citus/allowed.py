@@ -1,0 +1,77 @@
+"""Statements that touch tenant tables across organizations on purpose, and why.
+
+Each entry is a regular expression matched against the whole statement text (whitespace
+collapsed), or a file or directory holding every sender of the statement, with the reason Citus
+may run it as a multi-shard statement.
+"""
+
+from __future__ import annotations
+
+import re
+
+CROSS_TENANT: list[tuple[str, str]] = [
+    (
+        r"TRUNCATE .*",
+        "tests empty every table between tests (a multi-shard TRUNCATE Citus runs as such)",
+    ),
+    (
+        r"SELECT api_keys\.org_id, .* FROM api_keys LEFT OUTER JOIN organizations "
+        r"ON organizations\.id = api_keys\.org_id WHERE api_keys\.key_hash = \$\d+::VARCHAR",
+        "an API key names no organization: its hash is looked up in every shard (a multi-shard "
+        "read per key, once per credential cache miss). To route it, the key's text would have "
+        "to carry its organization, or a reference table map hashes to organizations",
+    ),
+    (
+        r"SELECT max\(ai_calls\.occurred_at\) AS max_1 FROM ai_calls "
+        r"WHERE ai_calls\.model_id = \$1::VARCHAR",
+        "a new catalog price may not start before a call already priced with the old one, in "
+        "any organization: an operator's rare write, a multi-shard read by model",
+    ),
+    (
+        r"LOCK TABLE ai_calls, interview_events IN SHARE MODE",
+        "usage-gateway verify --rebuild holds both event tables while it recounts one "
+        "organization; Citus propagates the lock to every shard (all tenants' ingest waits "
+        "for the rebuild, as on one server today)",
+    ),
+]
+
+
+CROSS_TENANT_CODE: list[tuple[str, str]] = [
+    (
+        "gateway/storage/migrations/",
+        "schema migrations backfill every organization once, while the gateway is stopped",
+    ),
+    (
+        "tests/broker/support.py",
+        "the broker tests compare every organization's stored numbers with the reference",
+    ),
+    ("tests/broker/streams.py", "the broker tests count every stored call"),
+    (
+        "tests/gateway/test_demo.py",
+        "the demo's bulk checks: every organization, member and opening the demo seeded",
+    ),
+    (
+        "tests/gateway/test_v1_ingest.py",
+        "assertions read back the rows of the one organization the test created",
+    ),
+    (
+        "tests/faults/",
+        "fault injection (LOCK ... ACCESS EXCLUSIVE stalls a table) and the check that every "
+        "organization's rollups still add up after the outage",
+    ),
+]
+
+
+def reason_for(statement: str, origins: set[str]) -> str | None:
+    # Every sender must be listed: a statement the gateway sends as well is not an exception.
+    reasons = [
+        next((reason for prefix, reason in CROSS_TENANT_CODE if origin.startswith(prefix)), None)
+        for origin in origins
+    ]
+    if reasons and all(reasons):
+        return "; ".join(sorted({r for r in reasons if r}))
+    text = " ".join(statement.split())
+    for pattern, reason in CROSS_TENANT:
+        if re.fullmatch(pattern, text, flags=re.IGNORECASE | re.DOTALL):
+            return reason
+    return None
