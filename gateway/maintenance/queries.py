@@ -86,12 +86,6 @@ async def stored_rows(
     return (await conn.execute(stmt)).all()
 
 
-async def lock_event_tables(conn: AsyncConnection) -> None:
-    """On PostgreSQL, hold writes to the event tables until the transaction ends."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(text("LOCK TABLE ai_calls, interview_events IN SHARE MODE"))
-
-
 @asynccontextmanager
 async def snapshot(db: Database) -> AsyncIterator[AsyncConnection]:
     """One read-only snapshot of the database (a transaction that is never committed)."""

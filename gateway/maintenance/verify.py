@@ -279,13 +279,13 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
 async def rebuild_org(db: Database, org_id: str) -> None:
     """Recount every rollup of the organization from its events, in one transaction.
 
-    On PostgreSQL the event tables are locked against writes (``SHARE``) until it commits, so
-    no batch lands between the recount and the commit; ingest waits meanwhile.
+    The organization's row is taken ``FOR UPDATE`` first: every batch of its events shares that
+    row before it writes (gateway/storage/locks.py), so none lands between the recount and the
+    commit, while other organizations' batches go on.
     """
     async with db.write() as conn:
         await hold_orgs(conn, [org_id], exclusive=True)
         zone = await _zone_of(conn, org_id)
-        await verify_queries.lock_event_tables(conn)
         models = {m.id: m for m in await catalog_queries.all_models(conn)}
         await rebuild_ai_rollups(conn, org_id=org_id, zone=zone, models=models)
         await rebuild_interview_rollups(conn, org_id=org_id, zone=zone)

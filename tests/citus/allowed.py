@@ -27,12 +27,6 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "a new catalog price may not start before a call already priced with the old one, in "
         "any organization: an operator's rare write, a multi-shard read by model",
     ),
-    (
-        r"LOCK TABLE ai_calls, interview_events IN SHARE MODE",
-        "usage-gateway verify --rebuild holds both event tables while it recounts one "
-        "organization; Citus propagates the lock to every shard (all tenants' ingest waits "
-        "for the rebuild, as on one server today)",
-    ),
 ]
 
 
