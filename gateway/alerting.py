@@ -1,0 +1,38 @@
+"""Alert evaluation over both pages' figures: what settings changes, rebuilds, rule changes
+and the periodic forecast check call (the ingest paths call gateway.alerts.evaluate with the
+one family of figures they move)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.alerts import queries as alert_queries
+from gateway.alerts.enums import RuleKind
+from gateway.alerts.evaluate import evaluate
+from gateway.consumption.standing import credit_standing
+from gateway.storage.db import Database
+from gateway.storage.locks import hold_orgs
+from gateway.usage.standing import ai_month
+
+FORECAST_ONLY = frozenset({RuleKind.RUNS_OUT_BEFORE_PERIOD_END})
+
+
+async def evaluate_all(conn: AsyncConnection, org_ids: Iterable[str], now: datetime) -> list[str]:
+    """Every rule of these organizations, in the caller's transaction."""
+    return await evaluate(conn, list(org_ids), now=now, standing=credit_standing, month=ai_month)
+
+
+async def recheck_forecasts(db: Database, now: datetime) -> list[str]:
+    """A forecast moves with time alone: RUNS_OUT_BEFORE_PERIOD_END rules only, one
+    transaction per organization that has one; returns the alerts fired."""
+    fired: list[str] = []
+    for org_id in await db.run(alert_queries.orgs_with_rules, kinds=FORECAST_ONLY):
+        async with db.write() as conn:
+            await hold_orgs(conn, [org_id], exclusive=False)
+            fired += await evaluate(
+                conn, [org_id], now=now, standing=credit_standing, kinds=FORECAST_ONLY
+            )
+    return fired

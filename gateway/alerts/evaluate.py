@@ -1,0 +1,152 @@
+"""Evaluation of an organization's rules in the transaction that moved its figures.
+
+Called by every write that can move a rule's figure, with the organizations it wrote and the
+readers of the figures it moved; a firing is written to ``alerts`` and to the outbox of
+deliveries in the same transaction, so it is sent if and only if the write commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.alerts import payloads, queries, rules, writes
+from gateway.alerts.enums import (
+    CONSUMPTION_KINDS,
+    EVENT_OF_KIND,
+    USAGE_KINDS,
+    DeliveryStatus,
+    RuleKind,
+)
+from gateway.alerts.records import AiMonth, CreditStanding, EndpointRecord, RuleRecord
+from gateway.orgs import queries as org_queries
+from gateway.orgs.records import OrgRecord
+
+StandingReader = Callable[[AsyncConnection, OrgRecord, datetime], Awaitable[CreditStanding | None]]
+MonthReader = Callable[[AsyncConnection, OrgRecord, datetime], Awaitable[AiMonth | None]]
+
+
+async def evaluate(
+    conn: AsyncConnection,
+    org_ids: Iterable[str],
+    *,
+    now: datetime,
+    standing: StandingReader | None = None,
+    month: MonthReader | None = None,
+    kinds: frozenset[RuleKind] | None = None,
+) -> list[str]:
+    """Evaluate the rules of ``org_ids`` whose figures the given readers read (``kinds``
+    narrows them); returns the ids of the alerts fired. Organizations without such rules cost
+    one indexed read."""
+    wanted = (CONSUMPTION_KINDS if standing else frozenset()) | (
+        USAGE_KINDS if month else frozenset()
+    )
+    if kinds is not None:
+        wanted &= kinds
+    orgs = sorted(set(org_ids))
+    if not wanted or not orgs:
+        return []
+    locked = await writes.lock_states(conn, org_ids=orgs, kinds=wanted)
+    fired: list[str] = []
+    for org_id, group in groupby(locked, key=lambda item: item[0].org_id):
+        items = list(group)
+        org = await org_queries.get_org(conn, org_id=org_id)
+        if org is None:
+            continue
+        present = {rule.kind for rule, _ in items}
+        credit = (
+            await standing(conn, org, now) if standing and present & CONSUMPTION_KINDS else None
+        )
+        ai = await month(conn, org, now) if month and present & USAGE_KINDS else None
+        outbox = _Outbox(conn, org, now)
+        for rule, state in items:
+            reading = rules.read(rule, state.threshold, credit, ai)
+            if reading is None:
+                continue
+            step = rules.step(state.period_start, state.alert_id, reading)
+            if step.resolve and state.alert_id is not None:
+                await writes.resolve_alert(conn, org_id=org_id, alert_id=state.alert_id, now=now)
+            if step.fire:
+                alert_id = await outbox.fire(rule, state.threshold, reading)
+                fired.append(alert_id)
+                await writes.set_state(
+                    conn, state=state, period_start=reading.period_start, alert_id=alert_id
+                )
+            elif step.resolve or state.period_start != reading.period_start:
+                await writes.set_state(
+                    conn, state=state, period_start=reading.period_start, alert_id=None
+                )
+    return fired
+
+
+class _Outbox:
+    """Alerts of one organization and their deliveries, the endpoints read once."""
+
+    def __init__(self, conn: AsyncConnection, org: OrgRecord, now: datetime) -> None:
+        self.conn = conn
+        self.org = org
+        self.now = now
+        self._endpoints: list[EndpointRecord] | None = None
+
+    async def fire(self, rule: RuleRecord, threshold: str, reading: rules.Reading) -> str:
+        alert_id = payloads.new_id("alr")
+        await writes.insert_alert(
+            self.conn,
+            row={
+                "org_id": self.org.id,
+                "id": alert_id,
+                "rule_id": rule.id,
+                "kind": str(rule.kind),
+                "threshold": threshold,
+                "figure": payloads.credits_text(reading.figure_e4),
+                "period_start": reading.period_start,
+                "period_end": reading.period_end,
+                "runs_out_on": reading.runs_out_on,
+                "fired_at": self.now,
+                "resolved_at": None,
+            },
+        )
+        body = payloads.alert_body(
+            alert_id=alert_id,
+            org_id=self.org.id,
+            org_name=self.org.name,
+            rule=rule,
+            threshold=threshold,
+            reading=reading,
+            fired_at=self.now,
+        )
+        if self._endpoints is None:
+            self._endpoints = await queries.endpoints_of_org(self.conn, org_id=self.org.id)
+        event = str(EVENT_OF_KIND[rule.kind])
+        await writes.insert_deliveries(
+            self.conn,
+            rows=[
+                delivery_row(endpoint, body, self.now)
+                for endpoint in self._endpoints
+                if endpoint.enabled and event in endpoint.event_types.split()
+            ],
+        )
+        return alert_id
+
+
+def delivery_row(endpoint: EndpointRecord, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A pending delivery of ``body`` to ``endpoint``, due now."""
+    return {
+        "org_id": endpoint.org_id,
+        "id": payloads.new_id("dlv"),
+        "endpoint_id": endpoint.id,
+        "message_id": body["id"],
+        "event_type": body["type"],
+        "payload": payloads.encode(body),
+        "status": str(DeliveryStatus.PENDING),
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_status_code": None,
+        "last_error": None,
+        "created_at": now,
+        "delivered_at": None,
+    }
