@@ -4,14 +4,19 @@ one family of figures they move)."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.alerts import queries as alert_queries
+from gateway.alerts import worker
+from gateway.alerts.delivery import Options, deliver_due
 from gateway.alerts.enums import RuleKind
 from gateway.alerts.evaluate import evaluate
+from gateway.config import Settings
 from gateway.consumption.standing import credit_standing
 from gateway.storage.db import Database
 from gateway.storage.locks import hold_orgs
@@ -36,3 +41,38 @@ async def recheck_forecasts(db: Database, now: datetime) -> list[str]:
                 conn, [org_id], now=now, standing=credit_standing, kinds=FORECAST_ONLY
             )
     return fired
+
+
+def delivery_options(settings: Settings) -> Options:
+    return Options(
+        production=settings.env == "production", allow_private=settings.webhooks_allow_private
+    )
+
+
+async def deliver_command(settings: Settings, *, once: bool) -> int:
+    """``usage-gateway deliver``: the delivery worker, with the forecast check every minute;
+    ``--once`` sends what is due, checks the forecasts once and returns. SIGTERM and SIGINT
+    stop it after the calls in flight."""
+    db = Database.from_url(settings.database_url)
+    options = delivery_options(settings)
+    clock = settings.clock
+    try:
+        if once:
+            await recheck_forecasts(db, clock())
+            sent = 0
+            while claimed := await deliver_due(db, now=clock(), options=options):
+                sent += claimed
+            print(f"{sent} deliveries attempted")
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+
+        async def forecasts(now: datetime) -> None:
+            await recheck_forecasts(db, now)
+
+        await worker.run(db, clock=clock, options=options, stop=stop, periodic=forecasts)
+        return 0
+    finally:
+        await db.dispose()
