@@ -145,6 +145,10 @@ async def deliveries(
     )
 
 
+async def count_deliveries(db: Database, org_id: str, endpoint_id: str) -> int:
+    return await db.run(queries.count_deliveries, org_id=org_id, endpoint_id=endpoint_id)
+
+
 async def redeliver(
     db: Database, org_id: str, delivery_id: str, *, now: datetime
 ) -> DeliveryRecord:

@@ -46,15 +46,42 @@ async def orgs_with_rules(conn: AsyncConnection, *, kinds: Iterable[RuleKind]) -
 
 
 async def alerts_page(
-    conn: AsyncConnection, *, org_id: str, after: Cursor | None, limit: int
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    after: Cursor | None,
+    limit: int,
+    kinds: Iterable[RuleKind] | None = None,
 ) -> list[AlertRecord]:
-    """Newest first, after ``(fired_at, id)``."""
+    """Newest first, after ``(fired_at, id)``; only rules of ``kinds`` when given."""
     a = alerts
     stmt = select(a).where(a.c.org_id == org_id)
+    if kinds is not None:
+        stmt = stmt.where(a.c.kind.in_([str(k) for k in kinds]))
     if after is not None:
         stmt = stmt.where(tuple_(a.c.fired_at, a.c.id) < tuple_(*after))
     stmt = stmt.order_by(a.c.fired_at.desc(), a.c.id.desc()).limit(limit)
     return [record(AlertRecord, row) for row in await conn.execute(stmt)]
+
+
+async def count_alerts(
+    conn: AsyncConnection, *, org_id: str, kinds: Iterable[RuleKind] | None = None
+) -> int:
+    a = alerts
+    stmt = select(func.count()).select_from(a).where(a.c.org_id == org_id)
+    if kinds is not None:
+        stmt = stmt.where(a.c.kind.in_([str(k) for k in kinds]))
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def count_deliveries(conn: AsyncConnection, *, org_id: str, endpoint_id: str) -> int:
+    d = webhook_deliveries
+    stmt = (
+        select(func.count())
+        .select_from(d)
+        .where(d.c.org_id == org_id, d.c.endpoint_id == endpoint_id)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 async def active_alerts(conn: AsyncConnection, *, org_id: str) -> list[AlertRecord]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from gateway.alerts.enums import RuleKind, ThresholdUnit
 from gateway.alerts.records import AiMonth, CreditStanding, RuleRecord
 from gateway.core.money import credits_to_int
+from gateway.orgs.enums import Permission
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,17 @@ def step(period_start: date | None, alert_id: str | None, reading: Reading) -> S
     active = fired and same_period
     resolve = fired and (not same_period or not reading.crossed)
     return Step(resolve=resolve, fire=reading.crossed and not active)
+
+
+# A rule on a figure needs the permission that shows the figure (besides alerts:manage), and
+# an alert is shown to whoever may see its figure.
+FIGURE_PERMISSION = {
+    RuleKind.CREDITS_REMAINING_BELOW: Permission.CONSUMPTION_VIEW,
+    RuleKind.RUNS_OUT_BEFORE_PERIOD_END: Permission.CONSUMPTION_VIEW,
+    RuleKind.OPENING_CREDITS_ABOVE: Permission.CONSUMPTION_VIEW,
+    RuleKind.AI_CREDITS_ABOVE: Permission.CREDITS_VIEW,
+}
+
+
+def visible_kinds(permissions: frozenset[str]) -> list[RuleKind]:
+    return [kind for kind, needed in FIGURE_PERMISSION.items() if needed in permissions]

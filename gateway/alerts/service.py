@@ -3,12 +3,13 @@ verified credential; every id the client names is looked up inside that organiza
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.alerts import queries, writes
+from gateway.alerts.enums import RuleKind
 from gateway.alerts.inputs import MAX_RULES, AlertRuleIn
 from gateway.alerts.payloads import new_id
 from gateway.alerts.records import AlertRecord, RuleRecord
@@ -32,10 +33,19 @@ async def rule(db: Database, org_id: str, rule_id: str) -> RuleRecord | None:
 
 
 async def alerts(
-    db: Database, org_id: str, *, after: tuple[datetime, str] | None, limit: int
+    db: Database,
+    org_id: str,
+    *,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    kinds: Iterable[RuleKind] | None = None,
 ) -> list[AlertRecord]:
-    """Newest first."""
-    return await db.run(queries.alerts_page, org_id=org_id, after=after, limit=limit)
+    """Newest first (of rules of ``kinds`` when given)."""
+    return await db.run(queries.alerts_page, org_id=org_id, after=after, limit=limit, kinds=kinds)
+
+
+async def count_alerts(db: Database, org_id: str, kinds: Iterable[RuleKind] | None = None) -> int:
+    return await db.run(queries.count_alerts, org_id=org_id, kinds=kinds)
 
 
 async def active_alerts(db: Database, org_id: str) -> list[AlertRecord]:
