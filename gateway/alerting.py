@@ -17,17 +17,17 @@ from gateway.alerts.delivery import Options, deliver_due
 from gateway.alerts.enums import RuleKind
 from gateway.alerts.evaluate import evaluate
 from gateway.config import Settings
-from gateway.consumption.standing import credit_standing
+from gateway.consumption.standing import credit_standings
 from gateway.storage.db import Database
 from gateway.storage.locks import hold_orgs
-from gateway.usage.standing import ai_month
+from gateway.usage.standing import ai_months
 
 FORECAST_ONLY = frozenset({RuleKind.RUNS_OUT_BEFORE_PERIOD_END})
 
 
 async def evaluate_all(conn: AsyncConnection, org_ids: Iterable[str], now: datetime) -> list[str]:
     """Every rule of these organizations, in the caller's transaction."""
-    return await evaluate(conn, list(org_ids), now=now, standing=credit_standing, month=ai_month)
+    return await evaluate(conn, list(org_ids), now=now, standing=credit_standings, month=ai_months)
 
 
 async def recheck_forecasts(db: Database, now: datetime) -> list[str]:
@@ -38,7 +38,7 @@ async def recheck_forecasts(db: Database, now: datetime) -> list[str]:
         async with db.write() as conn:
             await hold_orgs(conn, [org_id], exclusive=False)
             fired += await evaluate(
-                conn, [org_id], now=now, standing=credit_standing, kinds=FORECAST_ONLY
+                conn, [org_id], now=now, standing=credit_standings, kinds=FORECAST_ONLY
             )
     return fired
 

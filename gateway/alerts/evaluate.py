@@ -7,7 +7,7 @@ deliveries in the same transaction, so it is sent if and only if the write commi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -26,8 +26,13 @@ from gateway.alerts.records import AiMonth, CreditStanding, EndpointRecord, Rule
 from gateway.orgs import queries as org_queries
 from gateway.orgs.records import OrgRecord
 
-StandingReader = Callable[[AsyncConnection, OrgRecord, datetime], Awaitable[CreditStanding | None]]
-MonthReader = Callable[[AsyncConnection, OrgRecord, datetime], Awaitable[AiMonth | None]]
+# Read the figures of several organizations for their rules (only what the rules need), in
+# a few statements for all of them.
+OrgRules = Sequence[tuple[OrgRecord, Sequence[RuleRecord]]]
+StandingReader = Callable[
+    [AsyncConnection, OrgRules, datetime], Awaitable[Mapping[str, CreditStanding | None]]
+]
+MonthReader = Callable[[AsyncConnection, OrgRules, datetime], Awaitable[Mapping[str, AiMonth]]]
 
 
 async def evaluate(
@@ -51,17 +56,31 @@ async def evaluate(
     if not wanted or not orgs:
         return []
     locked = await writes.lock_states(conn, org_ids=orgs, kinds=wanted)
+    if not locked:
+        return []
+    known = {
+        org.id: org
+        for org in await org_queries.orgs_by_ids(conn, ids=sorted({r.org_id for r, _ in locked}))
+    }
+    groups = [
+        (known[org_id], list(group))
+        for org_id, group in groupby(locked, key=lambda item: item[0].org_id)
+        if org_id in known
+    ]
+    credits: Mapping[str, CreditStanding | None] = {}
+    months: Mapping[str, AiMonth] = {}
+    if standing is not None:
+        asked = [
+            (org, [r for r, _ in items if r.kind in CONSUMPTION_KINDS]) for org, items in groups
+        ]
+        credits = await standing(conn, [(org, rs) for org, rs in asked if rs], now)
+    if month is not None:
+        asked = [(org, [r for r, _ in items if r.kind in USAGE_KINDS]) for org, items in groups]
+        months = await month(conn, [(org, rs) for org, rs in asked if rs], now)
     fired: list[str] = []
-    for org_id, group in groupby(locked, key=lambda item: item[0].org_id):
-        items = list(group)
-        org = await org_queries.get_org(conn, org_id=org_id)
-        if org is None:
-            continue
-        present = {rule.kind for rule, _ in items}
-        credit = (
-            await standing(conn, org, now) if standing and present & CONSUMPTION_KINDS else None
-        )
-        ai = await month(conn, org, now) if month and present & USAGE_KINDS else None
+    for org, items in groups:
+        org_id = org.id
+        credit, ai = credits.get(org_id), months.get(org_id)
         outbox = _Outbox(conn, org, now)
         for rule, state in items:
             reading = rules.read(rule, state.threshold, credit, ai)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.alerts.enums import DeliveryStatus, RuleKind
@@ -51,25 +51,33 @@ async def reset_states(
     await conn.execute(s.insert(), rows)
 
 
+def _lock_statement() -> Any:
+    s, r = alert_states, alert_rules
+    return (
+        select(r, *_STATE)
+        .join(s, (s.c.org_id == r.c.org_id) & (s.c.rule_id == r.c.id))
+        .where(
+            r.c.org_id.in_(bindparam("org_ids", expanding=True)),
+            r.c.kind.in_(bindparam("kinds", expanding=True)),
+            r.c.enabled.is_(True),
+        )
+        .order_by(s.c.org_id, s.c.rule_id, s.c.threshold)
+        .with_for_update(of=s)
+    )
+
+
+# Built once: every ingest batch runs it.
+_LOCK_STATES = _lock_statement()
+
+
 async def lock_states(
     conn: AsyncConnection, *, org_ids: Iterable[str], kinds: Iterable[RuleKind]
 ) -> list[tuple[RuleRecord, StateRecord]]:
     """The enabled rules of these organizations and kinds with their states, the states
     locked (PostgreSQL) in one order: a second evaluation of the same organization waits here
     and then reads the figures the first one committed."""
-    s, r = alert_states, alert_rules
-    stmt = (
-        select(r, *_STATE)
-        .join(s, (s.c.org_id == r.c.org_id) & (s.c.rule_id == r.c.id))
-        .where(
-            r.c.org_id.in_(sorted(set(org_ids))),
-            r.c.kind.in_([str(k) for k in kinds]),
-            r.c.enabled.is_(True),
-        )
-        .order_by(s.c.org_id, s.c.rule_id, s.c.threshold)
-        .with_for_update(of=s)
-    )
-    return _rule_states(await conn.execute(stmt))
+    params = {"org_ids": sorted(set(org_ids)), "kinds": sorted(str(k) for k in kinds)}
+    return _rule_states(await conn.execute(_LOCK_STATES, params))
 
 
 async def lock_states_of_rule(
@@ -88,9 +96,13 @@ async def lock_states_of_rule(
 
 
 def _rule_states(result: Iterable[Any]) -> list[tuple[RuleRecord, StateRecord]]:
+    """Rows of rule and state columns; each rule built once, however many thresholds."""
     out = []
+    rules: dict[tuple[str, str], RuleRecord] = {}
     for row in result:
-        rule = record(RuleRecord, row)
+        rule = rules.get((row.org_id, row.id))
+        if rule is None:
+            rule = rules[(row.org_id, row.id)] = record(RuleRecord, row)
         state = StateRecord(rule.org_id, rule.id, row.threshold, row.period_start, row.alert_id)
         out.append((rule, state))
     return out

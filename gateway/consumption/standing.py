@@ -10,12 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.alerts.records import CreditStanding
-from gateway.consumption import ledger as rules
-from gateway.consumption import queries
+from gateway.alerts.records import CreditStanding, RuleRecord
+from gateway.consumption import figure_queries, ledger
 from gateway.consumption.records import LedgerInput
 from gateway.core.calendar import local_day, local_midnight
-from gateway.orgs import queries as org_queries
 from gateway.orgs.records import OrgRecord, PlanRecord
 
 
@@ -23,8 +21,8 @@ def window(target: date, today: date) -> tuple[date, date]:
     """``(lo, hi)``: the periods containing the target day and today start on or after
     ``lo`` and are counted day by day; every earlier one is over and read as one rollup row.
     Days from ``hi`` on count in neither (the future, or past the target's period)."""
-    lo = min(target, today) - rules.LONGEST_PERIOD
-    hi = min(today, target + rules.LONGEST_PERIOD) + timedelta(days=1)
+    lo = min(target, today) - ledger.LONGEST_PERIOD
+    hi = min(today, target + ledger.LONGEST_PERIOD) + timedelta(days=1)
     return lo, hi
 
 
@@ -37,7 +35,7 @@ def books(
     today: date,
     now: datetime,
     lo: date,
-) -> rules.BillingPeriod | None:
+) -> ledger.BillingPeriod | None:
     """The billing period containing ``target``; None before the organization was active."""
     zone = ZoneInfo(org.time_zone)
     settled: dict[date, tuple[int, int]] = {}
@@ -51,55 +49,84 @@ def books(
         elif row.occurred_at is not None and row.occurred_at <= now:
             # Only what has been bought by now counts, even later the same day.
             bought.append((local_day(row.occurred_at, zone), int(row.purchased_e4)))
-    chain = rules.billing_periods(
+    chain = ledger.billing_periods(
         plans=plans,
         active_since=org.active_since,
         until=target,
         daily_credits=daily,
         purchases=bought,
         balance_until=today + timedelta(days=1),
-        settled=rules.SettledPeriods(lo, settled),
+        settled=ledger.SettledPeriods(lo, settled),
     )
-    return rules.period_containing(chain, target)
+    return ledger.period_containing(chain, target)
 
 
-async def credit_standing(
-    conn: AsyncConnection, org: OrgRecord, now: datetime
-) -> CreditStanding | None:
-    """Today's billing period with its forecast; None before the organization is active."""
-    zone = ZoneInfo(org.time_zone)
-    today = local_day(now, zone)
-    lo, hi = window(today, today)
-    plans = await org_queries.plan_history(conn, org_id=org.id)
-    inputs = await queries.ledger_inputs(
+async def credit_standings(
+    conn: AsyncConnection, orgs: Sequence[tuple[OrgRecord, Sequence[RuleRecord]]], now: datetime
+) -> dict[str, CreditStanding | None]:
+    """Each organization's billing period of today with its forecast (and its openings'
+    credits when one of its rules is on an opening); None before it is active. One statement
+    per kind of row for all of them."""
+    if not orgs:
+        return {}
+    todays = {org.id: local_day(now, ZoneInfo(org.time_zone)) for org, _ in orgs}
+    # One window holding every organization's (their "today" differs by a day at most).
+    lo = min(todays.values()) - ledger.LONGEST_PERIOD
+    hi = max(todays.values()) + timedelta(days=1)
+    ids = [org.id for org, _ in orgs]
+    plans = await figure_queries.plans_of(conn, org_ids=ids)
+    # Two days past the last "today": an event may be dated a little ahead of the clock.
+    rows = await figure_queries.ledger_rows_of(
         conn,
-        org_id=org.id,
+        org_ids=ids,
         lo=lo,
-        hi=hi,
-        lo_at=local_midnight(lo, zone),
-        hi_at=local_midnight(hi, zone),
+        hi=hi + timedelta(days=1),
+        lo_at=min(local_midnight(lo, ZoneInfo(org.time_zone)) for org, _ in orgs),
+        hi_at=max(local_midnight(hi, ZoneInfo(org.time_zone)) for org, _ in orgs),
     )
-    period = books(org=org, plans=plans, inputs=inputs, target=today, today=today, now=now, lo=lo)
-    if period is None:
-        return None
-    recent = await queries.totals_by_day(
-        conn, org_id=org.id, first=today - timedelta(days=14), end=today
-    )
-    forecast = rules.forecast(
-        period=period, today=today, last_14_days_e4=sum(r.credits_e4 for r in recent)
-    )
-    openings: dict[str, int] = {}
-    for row in await queries.totals_by_opening(
-        conn, org_id=org.id, first=period.start, end=period.end
-    ):
-        opening = str(row.key[0])
-        openings[opening] = openings.get(opening, 0) + row.credits_e4
-    return CreditStanding(
-        period_start=period.start,
-        period_end=period.end,
-        today=today,
-        total_e4=period.total,
-        remaining_e4=period.remaining,
-        runs_out_on=forecast.runs_out_on,
-        by_opening_e4=openings,
-    )
+    inputs = rows.inputs
+    out: dict[str, CreditStanding | None] = {}
+    periods: dict[str, ledger.BillingPeriod] = {}
+    for org, _ in orgs:
+        today = todays[org.id]
+        zone = ZoneInfo(org.time_zone)
+        mine = [
+            row
+            for row in inputs.get(org.id, [])
+            if (row.occurred_at is None or row.occurred_at < local_midnight(hi, zone))
+            and (row.occurred_at is None or local_midnight(lo, zone) <= row.occurred_at)
+        ]
+        period = books(
+            org=org,
+            plans=plans.get(org.id, []),
+            inputs=mine,
+            target=today,
+            today=today,
+            now=now,
+            lo=lo,
+        )
+        out[org.id] = None
+        if period is not None:
+            periods[org.id] = period
+    for org_id, period in periods.items():
+        today = todays[org_id]
+        recent = sum(
+            row.used_e4
+            for row in inputs.get(org_id, [])
+            if row.day is not None and today - timedelta(days=14) <= row.day < today
+        )
+        forecast = ledger.forecast(period=period, today=today, last_14_days_e4=recent)
+        by_opening: dict[str, int] = {}
+        for (opening, day), used in rows.opening_days.get(org_id, {}).items():
+            if period.start <= day < period.end:
+                by_opening[opening] = by_opening.get(opening, 0) + used
+        out[org_id] = CreditStanding(
+            period_start=period.start,
+            period_end=period.end,
+            today=today,
+            total_e4=period.total,
+            remaining_e4=period.remaining,
+            runs_out_on=forecast.runs_out_on,
+            by_opening_e4=by_opening,
+        )
+    return out

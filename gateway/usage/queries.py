@@ -100,21 +100,6 @@ async def totals_by_model(
     )
 
 
-async def totals_by_member(
-    conn: AsyncConnection, *, org_id: str, first: date, end: date
-) -> list[Totals]:
-    """Keys ``(member_id,)``, both modes together (the alert rules on one member)."""
-    return await _totals(
-        conn,
-        ai_daily_by_member,
-        ai_monthly_by_member,
-        ("member_id",),
-        org_id=org_id,
-        first=first,
-        end=end,
-    )
-
-
 @cache
 def _top_members_statement() -> Select[Any]:
     """The By user card in one statement: removed and unknown members merged into one row
