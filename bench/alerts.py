@@ -2,11 +2,12 @@
 receiver under ingest load.
 
 1. Ingest rate with and without rules. The same feed of AI calls and interview events (batches
-   of 500 spread over 8 organizations) is written through the ingest services, once into
-   organizations without rules and once into organizations with 20 rules each (10 on AI credits:
-   the organization, members and tiers; 10 on interview credits: remaining below amounts and
-   percentages, run-out, openings; thresholds high enough that few fire). Runs alternate and the
-   median of each is kept. Target: with rules ≥ 0.9 × without.
+   of 500 spread over 8 organizations) is written through the ingest services into two
+   databases: organizations without rules, and organizations with 20 rules each (10 on AI
+   credits: the organization, members and tiers; 10 on interview credits: remaining below
+   amounts and percentages, run-out, openings; thresholds high enough that few fire). Batches
+   go to one database and then the other in turn, so the machine's other work hits both alike;
+   the median of the rounds is kept. Target: with rules ≥ 0.9 × without.
 2. Firing-to-delivery latency (PostgreSQL). A `usage-gateway deliver` worker runs as its own
    process; a receiver (uvicorn, loopback) notes when each webhook arrives. While a background
    task ingests AI calls, a CREDITS_REMAINING_BELOW rule is created every 0.1 s on an
@@ -173,16 +174,38 @@ def _interviews(
     return batches
 
 
-async def _rate(db: Database, orgs: list[str], start: int, count: int, now: datetime) -> float:
-    """Events a second through both ingest paths (half AI calls, half interview events)."""
-    calls = _calls(orgs, start, count // 2, now)
-    events = _interviews(orgs, start, count // 2, now)
-    began = time.perf_counter()
-    for batch in calls:
-        await usage_service.ingest(db, batch, now=now)
-    for batch in events:
-        await consumption_service.ingest_interviews(db, batch, now=now)
-    return count / (time.perf_counter() - began)
+async def _paired(
+    plain: tuple[Database, list[str]],
+    ruled: tuple[Database, list[str]],
+    start: int,
+    count: int,
+    now: datetime,
+) -> tuple[float, float]:
+    """Events a second through both ingest paths (half AI calls, half interview events) into
+    each database, batch by batch in turn: the other work on the machine hits both alike."""
+    spent = {"plain": 0.0, "ruled": 0.0}
+    plain_feed = (
+        _calls(plain[1], start, count // 2, now),
+        _interviews(plain[1], start, count // 2, now),
+    )
+    ruled_feed = (
+        _calls(ruled[1], start, count // 2, now),
+        _interviews(ruled[1], start, count // 2, now),
+    )
+    steps = []
+    for k in range(len(plain_feed[0])):
+        steps.append(("calls", k))
+    for k in range(len(plain_feed[1])):
+        steps.append(("events", k))
+    for kind, k in steps:
+        for side, (db, _), feed in (("plain", plain, plain_feed), ("ruled", ruled, ruled_feed)):
+            began = time.perf_counter()
+            if kind == "calls":
+                await usage_service.ingest(db, feed[0][k], now=now)
+            else:
+                await consumption_service.ingest_interviews(db, feed[1][k], now=now)
+            spent[side] += time.perf_counter() - began
+    return count / spent["plain"], count / spent["ruled"]
 
 
 async def ingest_cost(engine: str, rounds: int, per_round: int) -> list[Row]:
@@ -194,13 +217,13 @@ async def ingest_cost(engine: str, rounds: int, per_round: int) -> list[Row]:
         await _rules(ruled, ruled_orgs, now)
         without: list[float] = []
         with_rules: list[float] = []
-        # Warm both, then alternate so drift (other work on the machine) hits both alike.
-        await _rate(plain, plain_orgs, 10_000_000, 2 * BATCH, now)
-        await _rate(ruled, ruled_orgs, 10_000_000, 2 * BATCH, now)
+        await _paired((plain, plain_orgs), (ruled, ruled_orgs), 10_000_000, 2 * BATCH, now)  # warm
         for r in range(rounds):
-            start = r * per_round
-            without.append(await _rate(plain, plain_orgs, start, per_round, now))
-            with_rules.append(await _rate(ruled, ruled_orgs, start, per_round, now))
+            a, b = await _paired(
+                (plain, plain_orgs), (ruled, ruled_orgs), r * per_round, per_round, now
+            )
+            without.append(a)
+            with_rules.append(b)
         fired = 0
         for org in ruled_orgs:
             fired += len(await alerts_service.alerts(ruled, org, after=None, limit=1000))
@@ -210,7 +233,7 @@ async def ingest_cost(engine: str, rounds: int, per_round: int) -> list[Row]:
         await _drop(engine, "plain")
         await _drop(engine, "ruled")
     a, b = statistics.median(without), statistics.median(with_rules)
-    ratio = b / a
+    ratio = statistics.median(w / o for w, o in zip(with_rules, without, strict=True))
     return [
         Row(f"{engine}: ingest without rules (events/s, median of {rounds})", "", f"{a:,.0f}"),
         Row(
@@ -218,7 +241,12 @@ async def ingest_cost(engine: str, rounds: int, per_round: int) -> list[Row]:
             "",
             f"{b:,.0f} ({fired} alerts fired)",
         ),
-        Row(f"{engine}: with rules ÷ without", "≥ 0.9", f"{ratio:.2f}", met=ratio >= 0.9),
+        Row(
+            f"{engine}: with rules ÷ without (median of the rounds)",
+            "≥ 0.9",
+            f"{ratio:.2f}",
+            met=ratio >= 0.9,
+        ),
     ]
 
 

@@ -23,7 +23,6 @@ from gateway.alerts.enums import (
     RuleKind,
 )
 from gateway.alerts.records import AiMonth, CreditStanding, EndpointRecord, RuleRecord
-from gateway.orgs import queries as org_queries
 from gateway.orgs.records import OrgRecord
 
 # Read the figures of several organizations for their rules (only what the rules need), in
@@ -55,13 +54,10 @@ async def evaluate(
     orgs = sorted(set(org_ids))
     if not wanted or not orgs:
         return []
-    locked = await writes.lock_states(conn, org_ids=orgs, kinds=wanted)
+    found = await writes.lock_states(conn, org_ids=orgs, kinds=wanted)
+    locked, known = found.states, found.orgs
     if not locked:
         return []
-    known = {
-        org.id: org
-        for org in await org_queries.orgs_by_ids(conn, ids=sorted({r.org_id for r, _ in locked}))
-    }
     groups = [
         (known[org_id], list(group))
         for org_id, group in groupby(locked, key=lambda item: item[0].org_id)

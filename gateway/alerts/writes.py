@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -11,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.alerts.enums import DeliveryStatus, RuleKind
 from gateway.alerts.records import DeliveryRecord, EndpointRecord, RuleRecord, StateRecord
+from gateway.orgs.records import OrgRecord
 from gateway.storage.records import record
 from gateway.storage.tables import (
     alert_rules,
     alert_states,
     alerts,
+    organizations,
     webhook_deliveries,
     webhook_endpoints,
 )
 
+ORG_COLUMNS = tuple(f.name for f in fields(OrgRecord))
 _STATE = (alert_states.c.threshold, alert_states.c.period_start, alert_states.c.alert_id)
 
 
@@ -51,11 +55,16 @@ async def reset_states(
     await conn.execute(s.insert(), rows)
 
 
+# The organization's columns beside each rule (as ``o_*``): no second statement for them.
+_ORG = tuple(organizations.c[name].label(f"o_{name}") for name in ORG_COLUMNS)
+
+
 def _lock_statement() -> Any:
-    s, r = alert_states, alert_rules
+    s, r, o = alert_states, alert_rules, organizations
     return (
-        select(r, *_STATE)
+        select(r, *_STATE, *_ORG)
         .join(s, (s.c.org_id == r.c.org_id) & (s.c.rule_id == r.c.id))
+        .join(o, o.c.id == r.c.org_id)
         .where(
             r.c.org_id.in_(bindparam("org_ids", expanding=True)),
             r.c.kind.in_(bindparam("kinds", expanding=True)),
@@ -70,14 +79,25 @@ def _lock_statement() -> Any:
 _LOCK_STATES = _lock_statement()
 
 
+@dataclass(frozen=True)
+class LockedStates:
+    states: list[tuple[RuleRecord, StateRecord]]
+    orgs: dict[str, OrgRecord]
+
+
 async def lock_states(
     conn: AsyncConnection, *, org_ids: Iterable[str], kinds: Iterable[RuleKind]
-) -> list[tuple[RuleRecord, StateRecord]]:
-    """The enabled rules of these organizations and kinds with their states, the states
-    locked (PostgreSQL) in one order: a second evaluation of the same organization waits here
-    and then reads the figures the first one committed."""
+) -> LockedStates:
+    """The enabled rules of these organizations and kinds with their states and their
+    organizations, the states locked (PostgreSQL) in one order: a second evaluation of the
+    same organization waits here and then reads the figures the first one committed."""
     params = {"org_ids": sorted(set(org_ids)), "kinds": sorted(str(k) for k in kinds)}
-    return _rule_states(await conn.execute(_LOCK_STATES, params))
+    rows = (await conn.execute(_LOCK_STATES, params)).all()
+    orgs: dict[str, OrgRecord] = {}
+    for row in rows:
+        if row.org_id not in orgs:
+            orgs[row.org_id] = OrgRecord(*(getattr(row, f"o_{n}") for n in ORG_COLUMNS))
+    return LockedStates(_rule_states(rows), orgs)
 
 
 async def lock_states_of_rule(

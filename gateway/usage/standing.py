@@ -27,14 +27,11 @@ async def ai_months(
         by_month[month_start(local_day(now, ZoneInfo(org.time_zone)))].append((org, rules))
     out: dict[str, AiMonth] = {}
     for first, group in sorted(by_month.items()):
-        ids = [org.id for org, _ in group]
-        tiers = await figure_queries.month_credits_by_tier(conn, org_ids=ids, month=first)
         wanted = [org.id for org, rules in group if any(r.member_id for r in rules)]
-        members = (
-            await figure_queries.month_credits_by_member(conn, org_ids=wanted, month=first)
-            if wanted
-            else {}
+        sums = await figure_queries.month_credits(
+            conn, tier_orgs=[org.id for org, _ in group], member_orgs=wanted, month=first
         )
+        tiers, members = sums.by_tier, sums.by_member
         for org, _ in group:
             org_tiers = {tier: v for (o, tier), v in tiers.items() if o == org.id}
             out[org.id] = AiMonth(
