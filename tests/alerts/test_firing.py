@@ -11,6 +11,7 @@ from gateway.alerts.inputs import WebhookEndpointIn
 from gateway.maintenance.verify import rebuild_org
 from gateway.storage.db import Database
 from tests.alerts.support import NOW, add_rule, buy, call, calls, interviews, make_org
+from tests.alerts.support import interview as interview_event
 
 
 async def _fired(db: Database, org: str) -> list[tuple[str, str, bool]]:
@@ -153,3 +154,28 @@ async def alerts_service_deliveries(db: Database, org: str, endpoint_id: str) ->
     from gateway.alerts.endpoints import deliveries
 
     return await deliveries(db, org, endpoint_id, after=None, limit=50)
+
+
+async def test_the_broker_path_evaluates_too(db: Database) -> None:
+    from gateway.broker.messages import CreditPurchaseMessage, Kind
+    from gateway.broker.writer import write_batch
+
+    await make_org(db, "acme", included="2")
+    await add_rule(db, "acme", kind="CREDITS_REMAINING_BELOW", name="low", thresholds=["1"])
+    await add_rule(db, "acme", kind="AI_CREDITS_ABOVE", name="ai", thresholds=["1"])
+    events = [interview_event("acme", n, NOW) for n in range(2)]
+    outcome = await write_batch(db, Kind.INTERVIEW_EVENTS, events, now=NOW)
+    assert outcome.accepted == 2
+    await write_batch(db, Kind.AI_CALLS, [call("acme", 1, "1.5")], now=NOW)
+    assert await _fired(db, "acme") == [
+        ("AI_CREDITS_ABOVE", "1", True),
+        ("CREDITS_REMAINING_BELOW", "1", True),
+    ]
+    purchase = CreditPurchaseMessage.model_validate(
+        {"orgId": "acme", "purchaseId": "p1", "credits": "5", "occurredAt": NOW.isoformat()}
+    )
+    await write_batch(db, Kind.CREDIT_PURCHASES, [purchase], now=NOW)
+    assert await _fired(db, "acme") == [
+        ("AI_CREDITS_ABOVE", "1", True),
+        ("CREDITS_REMAINING_BELOW", "1", False),
+    ]
