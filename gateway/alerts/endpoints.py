@@ -117,8 +117,8 @@ async def set_enabled(
 async def send_test(
     db: Database, org_id: str, endpoint_id: str, *, now: datetime
 ) -> DeliveryRecord:
-    """A ``webhook.test`` event through the outbox, like any other (even to a disabled
-    endpoint: that is how one checks it before enabling it)."""
+    """A ``webhook.test`` event through the outbox, delivered like any other (to a disabled
+    endpoint it fails, as every delivery to it does)."""
     found = await _require(db, org_id, endpoint_id)
     body = payloads.test_body(
         message_id=payloads.new_id("msg"), org_id=org_id, endpoint_id=endpoint_id, now=now

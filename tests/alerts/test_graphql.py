@@ -305,3 +305,44 @@ async def test_endpoints_secret_once_test_delivery_and_ssrf(client: httpx.AsyncC
         variables={"id": delivery["id"]},
     )
     assert _code(body) == "NOT_FOUND"
+
+
+async def test_alerts_and_deliveries_page_with_cursors(
+    client: httpx.AsyncClient, clock: Any
+) -> None:
+    tokens = await _setup(client)
+    endpoint = await graphql(
+        client, ENDPOINT, token=tokens["boss"], variables={"url": "https://hooks.example.com/in"}
+    )
+    endpoint_id = endpoint["data"]["createWebhookEndpoint"]["endpoint"]["id"]
+    for n in range(3):  # three alerts and three deliveries, a minute apart
+        clock.advance(minutes=1)
+        rule = {
+            "input": {
+                "kind": "CREDITS_REMAINING_BELOW",
+                "name": f"r{n}",
+                "thresholds": [str(10 + n)],
+            }
+        }
+        assert "errors" not in await graphql(client, RULE, token=tokens["boss"], variables=rule)
+    query = """query($after: String) { organization {
+      alerts(first: 2, after: $after) { totalCount edges { node { threshold } } pageInfo { hasNextPage endCursor } }
+      webhookEndpoints { deliveries(first: 2, after: $after) { totalCount edges { node { eventType } } } } } }"""
+    first = (await graphql(client, query, token=tokens["boss"], variables={"after": None}))["data"][
+        "organization"
+    ]
+    assert [e["node"]["threshold"] for e in first["alerts"]["edges"]] == ["12.00", "11.00"]
+    assert first["alerts"]["totalCount"] == 3 and first["alerts"]["pageInfo"]["hasNextPage"]
+    assert first["webhookEndpoints"][0]["deliveries"]["totalCount"] == 3
+    cursor = first["alerts"]["pageInfo"]["endCursor"]
+    alerts_only = """query($after: String) { organization { alerts(first: 2, after: $after) {
+      edges { node { threshold } } pageInfo { hasNextPage } } } }"""
+    second = (
+        await graphql(client, alerts_only, token=tokens["boss"], variables={"after": cursor})
+    )["data"]["organization"]
+    assert [e["node"]["threshold"] for e in second["alerts"]["edges"]] == ["10.00"]
+    assert not second["alerts"]["pageInfo"]["hasNextPage"]
+    # A cursor of one list is refused by another organization's.
+    other = await graphql(client, alerts_only, token=tokens["globex"], variables={"after": cursor})
+    assert _code(other) == "BAD_USER_INPUT"
+    assert endpoint_id
