@@ -268,3 +268,22 @@ async def test_private_targets_are_refused_at_call_time(db: Database) -> None:
     assert found.status is DeliveryStatus.FAILED
     assert found.last_error is not None and "private" in found.last_error
     assert json.loads(found.payload)["type"] == "webhook.test"
+
+
+async def test_a_receiver_that_does_not_answer_in_time_is_retried(db: Database) -> None:
+    now = _now()
+    await make_org(db, "acme", now=now)
+    receiver = Receiver(hold=asyncio.Event())
+    async with running(receiver):
+        endpoint_id, _ = await _endpoint(db, "acme", receiver.url, now)
+        await endpoint_service.send_test(db, "acme", endpoint_id, now=now)
+        quick = Options(production=False, allow_private=True, timeout_s=0.5)
+        began = asyncio.get_running_loop().time()
+        assert await deliver_due(db, now=now, options=quick) == 1
+        assert asyncio.get_running_loop().time() - began < 5
+    found = await _delivery(db, "acme", endpoint_id)
+    assert (found.status, found.attempts, found.last_error) == (
+        DeliveryStatus.PENDING,
+        1,
+        "timed out",
+    )
