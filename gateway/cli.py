@@ -151,6 +151,12 @@ def cmd_rebuild_rollups(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(rebuild_command(_settings().database_url, args.org)))
 
 
+def cmd_deliver(args: argparse.Namespace) -> None:
+    from gateway.alerting import deliver_command
+
+    sys.exit(asyncio.run(deliver_command(_settings(), once=args.once)))
+
+
 def cmd_consume(args: argparse.Namespace) -> None:
     from gateway.broker.consumer import consume
     from gateway.broker.stream import check
@@ -209,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     consume.set_defaults(func=cmd_consume)
 
+    deliver = sub.add_parser(
+        "deliver", help="send the webhooks of the outbox (and re-check forecast alerts)"
+    )
+    deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    deliver.set_defaults(func=cmd_deliver)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )

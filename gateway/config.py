@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # keeps every message and every consumer's position through the loss of one node.
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     nats_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # Webhooks may go to loopback, private and link-local addresses (a receiver on the same
+    # host or network: development and tests). Off, such URLs are refused.
+    webhooks_allow_private: bool = False
     # Moves this process's clock by so many seconds (tests and demos of another day; refused in
     # production). Every process of a deployment must be given the same value.
     clock_offset_seconds: float = 0.0

@@ -52,16 +52,19 @@ class RedactSecrets(logging.Filter):
 
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',]+")
 _API_KEY = re.compile(r"\bugk_[A-Za-z0-9_-]+")
+_WEBHOOK_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 # Keys uvicorn adds for its coloured console output.
 _DROPPED = ("color_message",)
 
 
 def redact_secrets(text: str) -> str:
-    """Tokens in URLs, bearer tokens, API keys and JWTs, wherever they appear."""
+    """Tokens in URLs, bearer tokens, API keys, webhook secrets and JWTs, wherever they
+    appear."""
     text = redact(text)
     text = _BEARER.sub(r"\1[redacted]", text)
     text = _API_KEY.sub("ugk_[redacted]", text)
+    text = _WEBHOOK_SECRET.sub("whsec_[redacted]", text)
     return _JWT.sub("[redacted]", text)
 
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from gateway.alerting import evaluate_all
 from gateway.catalog import queries as catalog_queries
+from gateway.clock import system_clock
 from gateway.consumption.ledger import boundary_terms
 from gateway.consumption.rollups import rebuild_interview_rollups, rebuild_period_rollups
 from gateway.core.calendar import local_day
@@ -85,12 +87,15 @@ async def put_organization(
             # The billing periods moved (a new anchor day, another activeSince): recount them.
             await rebuild_period_rollups(conn, org_id=org_id, zone=zone)
         saved = await org_queries.get_org(conn, org_id=org_id)
+        await evaluate_all(conn, [org_id], now)
         await move_versions(conn, [org_id])
     assert saved is not None
     return SavedOrganization(saved, history, created=existing is None)
 
 
-async def replace_plan_history(db: Database, org_id: str, history: Sequence[PlanRecord]) -> None:
+async def replace_plan_history(
+    db: Database, org_id: str, history: Sequence[PlanRecord], *, now: datetime | None = None
+) -> None:
     """Record an organization's plan versions as they were (imported history, the demo), and
     recount its billing periods in the same transaction."""
     async with db.write() as conn:
@@ -110,4 +115,5 @@ async def replace_plan_history(db: Database, org_id: str, history: Sequence[Plan
                 billing_anchor_day=plan.billing_anchor_day,
             )
         await rebuild_period_rollups(conn, org_id=org_id, zone=ZoneInfo(org.time_zone))
+        await evaluate_all(conn, [org_id], now or system_clock())
         await move_versions(conn, [org_id])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.types import Info as StrawberryInfo
 
+from gateway.alerts.delivery import Options
 from gateway.clock import Clock
 from gateway.core.cursors import CursorCodec
 from gateway.core.memo import RequestMemo
@@ -30,6 +31,10 @@ class Context:
     cursors: CursorCodec
     charge: Charge
     memo: RequestMemo = field(default_factory=RequestMemo)
+    # Where webhooks may go (https only in production; private addresses when allowed).
+    webhooks: Options = field(
+        default_factory=lambda: Options(production=False, allow_private=False)
+    )
 
     async def organization(self) -> OrgRecord | None:
         """The caller's organization, read once per request whoever asks first."""

@@ -41,6 +41,10 @@ LIST_COST = 2
 FIRST_DEFAULTS = {"activity": 50, "byOpening": 50, "openings": 50, "byUser": 5}
 FIRST_MAXIMUMS = {"activity": 100, "byOpening": 100, "openings": 100, "byUser": 500}
 FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
+# Alerts and webhooks (mutations are priced like queries: by what they select).
+FIRST_DEFAULTS.update(alerts=20, deliveries=20)
+FIRST_MAXIMUMS.update(alerts=100, deliveries=100)
+FIXED_BOUNDS.update(alertRules=100, webhookEndpoints=10, eventTypes=5, thresholds=10)
 BUCKETED = {"timeSeries", "usageTrend"}
 PERIOD_FIELDS = {"usage", "consumption", "credits"}
 # Presets span at most a month: the most buckets they can have.

@@ -11,6 +11,7 @@ from typing import TypeVar
 import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
+from gateway.alerts.enums import DeliveryStatus, EventType, RuleKind, ThresholdUnit
 from gateway.consumption.enums import InterviewStatus
 from gateway.core.buckets import Granularity
 from gateway.core.periods import PeriodPreset
@@ -20,9 +21,11 @@ from gateway.usage.enums import TrendBasis, TrendDirection, UsageReason
 E = TypeVar("E", bound=type[Enum])
 
 
-def graphql_enum(cls: E, description: str, values: dict[Enum, str] | None = None) -> E:
-    """Wrap ``cls`` for GraphQL, with a description per value where given."""
-    wrapped = strawberry.enum(cls, description=description)
+def graphql_enum(
+    cls: E, description: str, values: dict[Enum, str] | None = None, *, name: str | None = None
+) -> E:
+    """Wrap ``cls`` for GraphQL (under ``name`` when given), with a description per value."""
+    wrapped = strawberry.enum(cls, name=name, description=description)
     definition: StrawberryEnumDefinition = wrapped.__strawberry_definition__  # type: ignore[attr-defined]
     described = {member.name: text for member, text in (values or {}).items()}
     for value in definition.values:
@@ -47,8 +50,8 @@ graphql_enum(
     Role,
     "A member's role in the organization.",
     {
-        Role.ACCOUNT_ADMIN: "Manages the account: credits:view and consumption:view.",
-        Role.ADMIN: "Administers the workspace: credits:view.",
+        Role.ACCOUNT_ADMIN: "Manages the account: credits:view, consumption:view and alerts:manage.",
+        Role.ADMIN: "Administers the workspace: credits:view and alerts:manage.",
         Role.STAFFING: "Runs hiring: credits:view.",
         Role.INTERVIEWER: "Interviews candidates: credits:view.",
     },
@@ -119,14 +122,61 @@ graphql_enum(
     },
 )
 
+graphql_enum(
+    RuleKind,
+    "What an alert rule watches.",
+    {
+        RuleKind.CREDITS_REMAINING_BELOW: "Interview credits remaining in the current billing period below each threshold (credits, or percent of the allocation). Needs consumption:view.",
+        RuleKind.RUNS_OUT_BEFORE_PERIOD_END: "The forecast's run-out day falls before the billing period ends (and within withinDays of today when set). Needs consumption:view.",
+        RuleKind.AI_CREDITS_ABOVE: "AI credits charged this calendar month above each threshold: the organization's, one member's or one model tier's. Needs credits:view.",
+        RuleKind.OPENING_CREDITS_ABOVE: "One opening's interview credits used this billing period above each threshold. Needs consumption:view.",
+    },
+    name="AlertRuleKind",
+)
+graphql_enum(
+    ThresholdUnit,
+    "How an alert rule's thresholds count.",
+    {
+        ThresholdUnit.AMOUNT: "Credits.",
+        ThresholdUnit.PERCENT: "Percent of the billing period's allocation (CREDITS_REMAINING_BELOW only).",
+    },
+    name="AlertThresholdUnit",
+)
+graphql_enum(
+    EventType,
+    "The versioned type of a webhook event.",
+    {
+        EventType.CREDITS_REMAINING_BELOW: "credits.remaining_below: a CREDITS_REMAINING_BELOW rule fired.",
+        EventType.RUNS_OUT_BEFORE_PERIOD_END: "credits.runs_out_before_period_end: a RUNS_OUT_BEFORE_PERIOD_END rule fired.",
+        EventType.AI_CREDITS_ABOVE: "ai_credits.above: an AI_CREDITS_ABOVE rule fired.",
+        EventType.OPENING_CREDITS_ABOVE: "opening_credits.above: an OPENING_CREDITS_ABOVE rule fired.",
+        EventType.WEBHOOK_TEST: "webhook.test: sent by sendTestWebhook.",
+    },
+    name="WebhookEventType",
+)
+graphql_enum(
+    DeliveryStatus,
+    "Where a webhook delivery stands.",
+    {
+        DeliveryStatus.PENDING: "Not delivered yet: its next attempt is scheduled.",
+        DeliveryStatus.DELIVERED: "The endpoint answered 2xx.",
+        DeliveryStatus.FAILED: "Given up: retries spent, a refused address, an answer that is not retried, or a disabled endpoint.",
+    },
+    name="WebhookDeliveryStatus",
+)
+
 __all__ = [
     "AiBillingMode",
     "AiProvider",
+    "DeliveryStatus",
+    "EventType",
     "Granularity",
     "InterviewStatus",
     "PeriodPreset",
     "Role",
     "RolloverRule",
+    "RuleKind",
+    "ThresholdUnit",
     "TrendBasis",
     "TrendDirection",
     "UsageReason",

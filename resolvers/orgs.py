@@ -13,6 +13,9 @@ from gateway.orgs import service as org_service
 from gateway.orgs.enums import Permission
 from gateway.orgs.records import OrgRecord
 from gateway.usage.service import UsagePage
+from resolvers.alerts import fields as alert_fields
+from resolvers.alerts.endpoints import WebhookEndpoint
+from resolvers.alerts.types import AlertConnection, AlertRule
 from resolvers.consumption.resolvers import (
     ConsumptionPeriod,
     consumption_period,
@@ -28,6 +31,10 @@ from resolvers.permissions import requires
 from resolvers.plan import BillingPlan
 from resolvers.usage.resolvers import UsagePeriod
 
+ALERTS_FIRST = strawberry.argument(description="Page size, 1-100 (default 20).")
+ACTIVE_ARG = strawberry.argument(
+    description="True: only the alerts still active, all on one page (after is ignored)."
+)
 THIS_MONTH = PeriodInput(preset=PeriodPreset.THIS_MONTH)
 CURRENT_BILLING_PERIOD = PeriodInput(preset=PeriodPreset.CURRENT_BILLING_PERIOD)
 
@@ -114,6 +121,34 @@ class Organization(Node):
         after: Annotated[str | None, AFTER_ARG] = None,
     ) -> OpeningConnection | None:
         return await openings_connection(info, time_zone=self.time_zone, first=first, after=after)
+
+    @strawberry.field(
+        description="The organization's alert rules, oldest first (at most 100). Requires alerts:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.ALERTS_MANAGE)],
+    )
+    async def alert_rules(self, info: Info) -> list[AlertRule] | None:
+        return await alert_fields.alert_rules(info, self.org_id)
+
+    @strawberry.field(
+        description="The organization's webhook endpoints, oldest first (at most 10). Requires alerts:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.ALERTS_MANAGE)],
+    )
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint] | None:
+        return await alert_fields.webhook_endpoints(info, self.org_id)
+
+    @strawberry.field(
+        description="What the alert rules fired, newest first, and whether each still holds: only the alerts on figures the caller may see (consumption:view for interview credits, credits:view for AI credits)."
+    )
+    async def alerts(
+        self,
+        info: Info,
+        first: Annotated[int | None, ALERTS_FIRST] = 20,
+        after: Annotated[str | None, AFTER_ARG] = None,
+        active: Annotated[bool | None, ACTIVE_ARG] = None,
+    ) -> AlertConnection:
+        return await alert_fields.alerts_connection(
+            info, self.org_id, first=first, after=after, active=active
+        )
 
     @classmethod
     def from_record(cls, org: OrgRecord) -> Organization:

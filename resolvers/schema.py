@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
+from resolvers.alerts.mutation import Mutation
 from resolvers.catalog import AiModel
 from resolvers.consumption.types import Opening
 from resolvers.guard import BoundedDocuments, DocumentStore
@@ -55,6 +56,7 @@ class GatewaySchema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
+        mutation=Mutation,
         types=[Organization, Member, AiModel, UsageCall, Opening],
         schema_directives=[RequiresPermissionDirective],
         extensions=[

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.alerts.evaluate import evaluate
 from gateway.consumption import charges, opening_queries, queries, writes
 from gateway.consumption.charges import Contribution
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.consumption.records import InterviewEventRecord
 from gateway.consumption.rollups import period_rows
+from gateway.consumption.standing import credit_standings
 from gateway.core.batches import BatchProblems, IngestResult, check_replays
 from gateway.core.calendar import local_day
 from gateway.core.errors import Conflict, DomainError, NotFound, Problem
@@ -84,6 +86,7 @@ async def ingest_interview_events(
             for row in fresh
         ],
     )
+    await evaluate(conn, {r["org_id"] for r in fresh}, now=now, standing=credit_standings)
     await move_versions(conn, dated=[(r["org_id"], r["occurred_at"]) for r in fresh], now=now)
     return IngestResult(accepted=len(new), duplicates=len(rows) - len(new))
 
@@ -203,6 +206,7 @@ async def record_purchases(
         for (org_id, purchase), created in zip(purchases, outcomes, strict=True)
         if created is True
     ]
+    await evaluate(conn, {org_id for org_id, _ in dated}, now=now, standing=credit_standings)
     await move_versions(conn, dated=dated, now=now)
     return outcomes
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from gateway.clock import Clock
 from gateway.consumption import ledger as rules
-from gateway.consumption import opening_queries, writes
+from gateway.consumption import opening_queries, standing, writes
 from gateway.consumption import queries as consumption_queries
 from gateway.consumption.enums import InterviewStatus
 from gateway.consumption.ingest import ingest_interview_events
@@ -210,11 +210,7 @@ class ConsumptionPage:
         zone = self.span.zone
         today = local_day(now, zone)
         target = self.span.last_day
-        # The periods containing the target day and today start on or after ``lo``: they are
-        # counted day by day; every earlier one is over and read as one rollup row. Days from
-        # ``hi`` on count in neither (the future, or past the target's period).
-        lo = min(target, today) - rules.LONGEST_PERIOD
-        hi = min(today, target + rules.LONGEST_PERIOD) + timedelta(days=1)
+        lo, hi = standing.window(target, today)
         plans, inputs = await asyncio.gather(
             self._read(org_queries.plan_history),
             self._read(
@@ -225,27 +221,9 @@ class ConsumptionPage:
                 hi_at=local_midnight(hi, zone),
             ),
         )
-        settled: dict[date, tuple[int, int]] = {}
-        daily: dict[date, int] = {}
-        bought: list[tuple[date, int]] = []
-        for row in inputs:
-            if row.period_start is not None:
-                settled[row.period_start] = (int(row.used_e4), int(row.purchased_e4))
-            elif row.day is not None:
-                daily[row.day] = int(row.used_e4)
-            elif row.occurred_at is not None and row.occurred_at <= now:
-                # Only what has been bought by now counts, even later the same day.
-                bought.append((local_day(row.occurred_at, zone), int(row.purchased_e4)))
-        chain = rules.billing_periods(
-            plans=plans,
-            active_since=self.org.active_since,
-            until=target,
-            daily_credits=daily,
-            purchases=bought,
-            balance_until=today + timedelta(days=1),
-            settled=rules.SettledPeriods(lo, settled),
+        period = standing.books(
+            org=self.org, plans=plans, inputs=inputs, target=target, today=today, now=now, lo=lo
         )
-        period = rules.period_containing(chain, target)
         if period is None:  # the range ends before the organization became active
             period = rules.BillingPeriod(self.span.first_day, self.span.end_day, 0, 0, 0, 0, None)
         return Ledger(period, period.start <= today < period.end, today)

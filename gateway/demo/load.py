@@ -68,7 +68,7 @@ async def _store_reference_data(db: Database, data: DemoDataset) -> None:
             db, spec.id, body, now=data.now, created_at=org.created_at
         )
         # The plan history is the demo's own: recorded as it stands, not as changes made today.
-        await organizations.replace_plan_history(db, spec.id, org.plan_records())
+        await organizations.replace_plan_history(db, spec.id, org.plan_records(), now=data.now)
     for member in data.members:
         await org_service.put_member(
             db,

@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.alerting import evaluate_all
 from gateway.catalog import queries as catalog_queries
+from gateway.clock import system_clock
 from gateway.consumption import queries as consumption_queries
 from gateway.consumption import writes as interview_writes
 from gateway.consumption.charges import charges, contribution
@@ -276,7 +278,7 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
     return differences
 
 
-async def rebuild_org(db: Database, org_id: str) -> None:
+async def rebuild_org(db: Database, org_id: str, *, now: datetime | None = None) -> None:
     """Recount every rollup of the organization from its events, in one transaction.
 
     The organization's row is taken ``FOR UPDATE`` first: every batch of its events shares that
@@ -296,6 +298,7 @@ async def rebuild_org(db: Database, org_id: str) -> None:
             conn,
             changes=[(org, event, right) for (org, event), (_, right) in sorted(wrong.items())],
         )
+        await evaluate_all(conn, [org_id], now or system_clock())
         await move_versions(conn, [org_id])
 
 

@@ -15,6 +15,7 @@ class Role(StrEnum):
 class Permission(StrEnum):
     CREDITS_VIEW = "credits:view"
     CONSUMPTION_VIEW = "consumption:view"
+    ALERTS_MANAGE = "alerts:manage"
 
 
 class AiBillingMode(StrEnum):

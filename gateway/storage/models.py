@@ -325,3 +325,14 @@ class InterviewPeriod(SQLModel, table=True):
     period_end: date
     used_e4: int = Field(default=0, sa_type=BigInteger)
     purchased_e4: int = Field(default=0, sa_type=BigInteger)
+
+
+# The alert tables, in a module of their own; imported here so that every table is registered
+# with the metadata whenever the models are.
+from gateway.storage.alert_models import (  # noqa: E402, F401
+    Alert,
+    AlertRule,
+    AlertState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

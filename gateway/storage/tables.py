@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from gateway.storage import models
+from gateway.storage import alert_models, models
 
 
 def _t(model: type[object]) -> Table:
@@ -35,3 +35,8 @@ interview_monthly = _t(models.InterviewMonthly)
 interview_day_candidates = _t(models.InterviewDayCandidate)
 data_versions = _t(models.DataVersion)
 interview_periods = _t(models.InterviewPeriod)
+alert_rules = _t(alert_models.AlertRule)
+alert_states = _t(alert_models.AlertState)
+alerts = _t(alert_models.Alert)
+webhook_endpoints = _t(alert_models.WebhookEndpoint)
+webhook_deliveries = _t(alert_models.WebhookDelivery)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.alerts.evaluate import evaluate
 from gateway.catalog import queries as catalog_queries
 from gateway.catalog.records import ModelRecord, PriceRecord
 from gateway.core.batches import MAX_CLOCK_SKEW, BatchProblems, IngestResult, check_replays
@@ -29,6 +30,7 @@ from gateway.storage.locks import hold_models
 from gateway.storage.versions import move_versions
 from gateway.usage import writes
 from gateway.usage.inputs import AiCallIn
+from gateway.usage.standing import ai_months
 from gateway.usage.sums import DeltaKey, RollupSums
 from gateway.usage.writes import CALL_COLUMNS, CallRow
 
@@ -60,6 +62,7 @@ async def ingest_ai_calls(
     await writes.add_deltas(conn, deltas=deltas)
     # Last in the transaction: the organizations whose numbers moved get a new data version.
     dated = [(row[0], row[2]) for row in rows if (row[0], row[1]) not in stored]
+    await evaluate(conn, {org_id for org_id, _ in dated}, now=now, month=ai_months)
     await move_versions(conn, dated=dated, now=now)
     return IngestResult(accepted=len(rows) - len(stored), duplicates=len(stored))
 

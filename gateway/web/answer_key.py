@@ -36,6 +36,9 @@ from resolvers.schema import DOCUMENTS
 
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})
+# Alerts, rules, endpoints and deliveries change without moving the data versions (the
+# delivery worker writes them): answers that select them are never cached.
+UNVERSIONED_FIELDS = frozenset({"alerts", "alertRules", "webhookEndpoints", "deliveries"})
 # `trend` reads the instant unless it compares with the whole previous month (its default).
 TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", TrendBasis.PREVIOUS_MONTH.value
 VIEWER_FIELD = "viewer"
@@ -65,7 +68,7 @@ class _Scan(Visitor):
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         name = node.name.value
-        if name in INSTANT_FIELDS:
+        if name in INSTANT_FIELDS or name in UNVERSIONED_FIELDS:
             self.instant = True
         elif name == VIEWER_FIELD:
             self.personal = True

@@ -17,6 +17,7 @@ from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from gateway.alerting import delivery_options
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
@@ -181,6 +182,7 @@ class GraphQLEndpoint:
             request_id=request.scope["state"].get("request_id", ""),
             cursors=self._cursors,
             charge=charge,
+            webhooks=delivery_options(self._state.settings),
         )
 
 

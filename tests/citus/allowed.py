@@ -27,6 +27,17 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "a new catalog price may not start before a call already priced with the old one, in "
         "any organization: an operator's rare write, a multi-shard read by model",
     ),
+    (
+        r"SELECT DISTINCT alert_rules\.org_id FROM alert_rules WHERE alert_rules\.kind IN .*",
+        "the periodic forecast check lists the organizations that have a run-out rule (a "
+        "multi-shard read once a minute, then each organization's own evaluation is routed)",
+    ),
+    (
+        r"SELECT webhook_deliveries\.org_id, webhook_deliveries\.id FROM webhook_deliveries "
+        r"WHERE webhook_deliveries\.status = .* FOR UPDATE SKIP LOCKED",
+        "a delivery worker claims the due deliveries of every organization (the outbox is "
+        "drained across tenants; each claimed delivery is then read and written by its org_id)",
+    ),
 ]
 
 

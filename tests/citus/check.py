@@ -160,7 +160,12 @@ def _route(query: _Query) -> list[_Link]:
         elif isinstance(cond, exp.In) and isinstance(cond.this, exp.Column):
             hit = query.resolve(cond.this)
             values = cond.expressions
-            if hit is not None and values and all(_is_value(v) for v in values):
+            # SQLAlchemy writes an empty list as ``IN (NULL) AND (1 != 1)``: it reads no shard.
+            if (
+                hit is not None
+                and values
+                and all(_is_value(v) or isinstance(v, exp.Null) for v in values)
+            ):
                 hit[0].routed.add(hit[1])
     return links
 

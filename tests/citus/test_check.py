@@ -32,6 +32,7 @@ ROUTED = [
     "COPY ai_calls (org_id, event_id) FROM STDIN",
     "SELECT version FROM ai_models",
     "SELECT 1",
+    "SELECT * FROM members WHERE members.org_id IN (NULL) AND (1 != 1) AND members.id = $1",
 ]
 
 NOT_ROUTED = [

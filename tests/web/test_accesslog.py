@@ -180,6 +180,8 @@ def test_redaction_covers_urls_bearer_tokens_api_keys_and_jwts() -> None:
     assert redact_secrets("key ugk_0123abcd_XYZ-q") == "key ugk_[redacted]"
     assert redact_secrets("jwt eyJhbGci.eyJzdWIi.sig-1 end") == "jwt [redacted] end"
     assert redact_secrets("nothing to hide") == "nothing to hide"
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+/v4="
+    assert redact_secrets(f"secret={secret} end") == "secret=whsec_[redacted] end"
 
 
 def test_serve_config_replaces_uvicorn_access_log() -> None:

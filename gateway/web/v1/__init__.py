@@ -7,7 +7,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.core.errors import ErrorCode
 from gateway.web.errors import ApiError
-from gateway.web.v1 import catalog, exports, ingest, openapi, orgs
+from gateway.web.v1 import alerts, catalog, exports, ingest, openapi, orgs
 
 
 def _served() -> list[Route]:
@@ -23,6 +23,13 @@ def _served() -> list[Route]:
         Route("/v1/ingest/ai-calls", ingest.post_ai_calls, methods=["POST"]),
         Route("/v1/ingest/interview-events", ingest.post_interview_events, methods=["POST"]),
         Route("/v1/orgs/{orgId}/credit-purchases", ingest.post_credit_purchase, methods=["POST"]),
+        Route("/v1/orgs/{orgId}/alert-rules", alerts.list_rules, methods=["GET"]),
+        Route("/v1/orgs/{orgId}/alert-rules", alerts.create_rule, methods=["POST"]),
+        Route("/v1/orgs/{orgId}/alert-rules/{ruleId}", alerts.put_rule, methods=["PUT"]),
+        Route("/v1/orgs/{orgId}/alert-rules/{ruleId}", alerts.delete_rule, methods=["DELETE"]),
+        Route("/v1/orgs/{orgId}/alerts", alerts.list_alerts, methods=["GET"]),
+        Route("/v1/orgs/{orgId}/webhook-endpoints", alerts.list_endpoints, methods=["GET"]),
+        Route("/v1/orgs/{orgId}/webhook-endpoints", alerts.create_endpoint, methods=["POST"]),
         Route("/v1/exports/ai-usage", exports.ai_usage_export.handle, methods=["GET"]),
         Route("/v1/exports/consumption", exports.consumption_export_route.handle, methods=["GET"]),
     ]

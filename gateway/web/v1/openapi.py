@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway.alerts.inputs import AlertRuleIn, WebhookEndpointIn
 from gateway.catalog.inputs import ModelIn
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn, OpeningIn
 from gateway.core.validation import IDENT_PATTERN
@@ -19,6 +20,7 @@ from gateway.usage.inputs import AiCallIn
 from gateway.web.responses import JSONResponse
 from gateway.web.v1 import openapi_bodies as bodies
 from gateway.web.v1.exports import MEDIA_TYPES, PLAIN_DATE
+from gateway.web.v1.openapi_alerts import alert_paths
 
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn,
@@ -29,6 +31,8 @@ MODELS: tuple[type[BaseModel], ...] = (
     AiCallIn,
     InterviewEventIn,
     CreditPurchaseIn,
+    AlertRuleIn,
+    WebhookEndpointIn,
 )
 SERVICE: list[dict[str, list[str]]] = [{"serviceToken": []}]
 READER: list[dict[str, list[str]]] = [{"memberToken": []}, {"apiKey": []}]
@@ -246,6 +250,7 @@ def document() -> dict[str, Any]:
         },
         "/v1/exports/ai-usage": {"get": _export("The AI-usage export", "credits:view")},
         "/v1/exports/consumption": {"get": _export("The consumption export", "consumption:view")},
+        **alert_paths(_op, _ref),
     }
     return {
         "openapi": "3.1.0",
