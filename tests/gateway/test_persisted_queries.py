@@ -11,10 +11,12 @@ import httpx
 import pytest
 from graphql import parse, print_ast
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from gateway.config import ConfigurationError
 from gateway.storage.db import Database
 from gateway.web.app import create_app
+from gateway.web.graphql_view import GraphQLEndpoint
 from resolvers.documents import DIRECTORY, FILES, SHARED_FILES
 from resolvers.documents.manifest import load_manifest
 from tests.resolvers.test_limits import _redis_url
@@ -233,12 +235,19 @@ async def test_a_manifests_documents_are_trusted(db: Database, tmp_path: Path) -
     text = "query Mine { organization { timeZone name } }"
     path = _manifest(tmp_path, {"sha256:" + sha256(text): text})
     app = _app(db, trusted_documents_only=True, trusted_documents_file=str(path))
+    (endpoint,) = [r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    assert isinstance(endpoint, GraphQLEndpoint) and endpoint.planner is not None
+    # Known before any request, so planned like the frontend's own.
+    assert endpoint.planner.planned(text)
+    planned = endpoint.planner.counts.planned
     async with _client(app) as client:
         auth = await _setup(client)
         for sha in ("sha256:" + sha256(text), sha256(text), "SHA256:" + sha256(text).upper()):
             extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
             hit = await client.post("/graphql", json={"extensions": extensions}, headers=auth)
             assert hit.json()["data"] == {"organization": {"timeZone": "UTC", "name": "Org acme"}}
+        # Answered by its plan (the repeats come from the response cache).
+        assert endpoint.planner.counts.planned == planned + 1
         in_full = await client.post("/graphql", json={"query": text}, headers=auth)
         assert "errors" not in in_full.json()
         # The frontend's own documents stay trusted beside it.
