@@ -177,7 +177,7 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
         # Only the log comes back, priced without the cards (its 50 rows are most of the
         # page's points; the cards' statements are what it saves).
         more = answered.value.json()
-        assert list(more["data"]["organization"]["usage"]) == ["activity"]
+        assert list(more["data"]["organization"]["usage"]) == ["activityPage"]
         assert more["extensions"]["cost"]["requestedQueryCost"] < page_cost
         expect(page.locator("[data-testid=activity-row]")).to_have_count(
             min(50 * (clicks + 1), total)

@@ -207,7 +207,7 @@ async function loadMoreActivity() {
     const query = await documentText("usageActivityQuery");
     const body = await graphql(query, { period: { preset: usage.period }, after: usage.pageInfo.endCursor });
     if (serial !== usage.serial) return;
-    const activity = body.data.organization?.usage?.activity;
+    const activity = body.data.organization?.usage?.activityPage;
     if (!activity) {
       throw new UiError("http", "The next page of activity could not be loaded.", body.errors?.[0]?.message || "");
     }
