@@ -20,7 +20,10 @@ const config: CodegenConfig = {
         },
         enumsAsTypes: true,
       },
-      // Persisted queries: emit each document's sha256 for Apollo's persisted-query link.
+      // Persisted queries: emit each document's sha256 for Apollo's persisted-query link, and
+      // persisted-documents.json ({"sha256:<hex>": document}); deploy that file with the build
+      // and point the gateway's GATEWAY_TRUSTED_DOCUMENTS_FILE at it, so the documents are
+      // known (and trusted) by their id from the first request.
       presetConfig: { persistedDocuments: true },
     },
   },

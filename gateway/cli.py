@@ -42,6 +42,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from gateway.web.serving import ServeOptions, serve
 
     settings = _settings()
+    if settings.trusted_documents_file:
+        from resolvers.documents.manifest import load_manifest
+
+        # Checked here, once, so a manifest that does not fit stops the start with its reason
+        # (each worker loads it again when it builds its app).
+        try:
+            load_manifest(settings.trusted_documents_file)
+        except ConfigurationError as exc:
+            sys.exit(f"usage-gateway: {exc}")
     asyncio.run(_migrate(settings))
     workers = args.workers or settings.workers
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     response_cache_ttl_s: int = Field(default=600, ge=1)
     # Member tokens may only run the registered (trusted) documents; API keys keep full GraphQL.
     trusted_documents_only: bool = False
+    # A persisted-documents manifest ({"sha256:<hex>": "<document>"}, as GraphQL Code Generator's
+    # client-preset writes it) whose documents are trusted too, checked at start-up.
+    trusted_documents_file: str | None = None
     # The trusted documents run from plans made at start-up instead of graphql-core (0: off).
     planned_documents: bool = True
     host: str = "127.0.0.1"

@@ -38,8 +38,20 @@ LIST_COST = 2
 
 # List fields: the default and the largest allowed value of their `first` argument (a larger
 # one is refused by the field itself, as BAD_USER_INPUT).
-FIRST_DEFAULTS = {"activity": 50, "byOpening": 50, "openings": 50, "byUser": 5}
-FIRST_MAXIMUMS = {"activity": 100, "byOpening": 100, "openings": 100, "byUser": 500}
+FIRST_DEFAULTS = {
+    "activity": 50,
+    "activityPage": 50,
+    "byOpening": 50,
+    "openings": 50,
+    "byUser": 5,
+}
+FIRST_MAXIMUMS = {
+    "activity": 100,
+    "activityPage": 100,
+    "byOpening": 100,
+    "openings": 100,
+    "byUser": 500,
+}
 FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
 # Alerts and webhooks (mutations are priced like queries: by what they select).
 FIRST_DEFAULTS.update(alerts=20, deliveries=20)

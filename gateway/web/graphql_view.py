@@ -36,6 +36,7 @@ from loaders import build_loaders
 from resolvers.charge import REQUEST_FEE, Charge
 from resolvers.context import Context
 from resolvers.documents import trusted_documents
+from resolvers.documents.manifest import load_manifest
 from resolvers.error_codes import code_errors
 from resolvers.limits import rate_limited
 from resolvers.planned.planner import Planner
@@ -70,8 +71,11 @@ class GraphQLEndpoint:
         # Another schema only when tracing wraps it (gateway/web/tracing.py).
         self._schema = schema or default_schema
         self._cursors = CursorCodec(state.settings.jwt_secret)
+        trusted = trusted_documents()
+        if state.settings.trusted_documents_file:
+            trusted |= load_manifest(state.settings.trusted_documents_file)
         self.persisted = PersistedQueries(
-            trusted_documents(),
+            trusted,
             trusted_only=state.settings.trusted_documents_only,
             redis_url=state.settings.redis_url,
             timeout_s=state.settings.redis_timeout_s,

@@ -7,6 +7,7 @@ registered. Registered documents live in this process (bounded) and, with Redis,
 Redis so every replica knows them; a Redis that is away only means more misses.
 
 With ``trusted_only``, member tokens run only the trusted documents; API keys keep full GraphQL.
+The hash may be named ``sha256:<hex>``, as client-preset's persisted documents are.
 A client's rewrite of a trusted document (its cache's ``__typename`` fields, its printer's
 layout) is trusted too: its hash is remembered, so the client's hash-only requests find it.
 """
@@ -25,6 +26,7 @@ from gateway.web.graphql_request import GraphQLParams, Refusal
 from gateway.web.ratelimit import REDIS_FAULTS
 from gateway.web.redis_client import redis_client
 from resolvers.documents import canonical
+from resolvers.documents.manifest import digest_of
 
 log = logging.getLogger("gateway.persisted")
 
@@ -149,8 +151,9 @@ def _digest(persisted: Any) -> str:
         or not isinstance(persisted.get("sha256Hash"), str)
     ):
         raise Refusal(
-            "extensions.persistedQuery must be {version: 1, sha256Hash: <hex>}",
+            "extensions.persistedQuery must be {version: 1, sha256Hash: <hex or sha256:<hex>>}",
             request_error=True,
         )
-    digest: str = persisted["sha256Hash"].lower()
-    return digest
+    # GraphQL Code Generator's client-preset names its documents "sha256:<hex>" and its
+    # clients send that id as it is; APQ clients send the bare hex.
+    return digest_of(persisted["sha256Hash"])

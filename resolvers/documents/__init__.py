@@ -1,6 +1,6 @@
-"""The frontend's documents (copies of ``shared/design/queries``), registered as trusted
-documents at start-up: by the hash of their text, and of their printed form (what Apollo
-Client's persisted-query link hashes).
+"""The frontend's documents (copies of ``shared/design/queries``) and the gateway's own, registered
+as trusted documents at start-up: by the hash of their text, and of their printed form (what
+Apollo Client's persisted-query link hashes).
 
 Clients' caches rewrite a document before sending it (Apollo's and urql's add ``__typename`` to
 every selection set, and each graphql-js version prints a little differently), so a document is
@@ -18,7 +18,12 @@ from graphql.language.visitor import REMOVE
 from resolvers.schema import MAX_TOKENS
 
 DIRECTORY = Path(__file__).parent
-FILES = ("usage-page.graphql", "consumption-page.graphql")
+# Byte-for-byte copies of shared/design/queries (a test compares them).
+SHARED_FILES = ("usage-page.graphql", "consumption-page.graphql")
+# The dashboard's Load more: the activity log alone, so a page of it costs a few points and a
+# bad cursor fails only that request, never the cards already drawn.
+OWN_FILES = ("usage-activity-page.graphql",)
+FILES = SHARED_FILES + OWN_FILES
 
 
 def sha256(text: str) -> str:

@@ -176,6 +176,7 @@ USAGE_HANDLERS: dict[str, dict[str, Handler]] = {
         "byUser": fetch(_by_user),
         "byModel": fetch(_by_model),
         "activity": fetch(_activity),
+        "activityPage": fetch(_activity),
         "timeSeries": fetch(_time_series),
     },
     "UsageSummary": {

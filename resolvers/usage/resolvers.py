@@ -181,6 +181,35 @@ class UsagePeriod(PeriodFields):
             ),
         ] = None,
     ) -> UsageCallConnection:
+        return await self._activity(info, first, after, since)
+
+    @strawberry.field(
+        description=(
+            "The same page of the activity log as `activity`, with the same arguments, but "
+            "null (with its BAD_USER_INPUT error) when they are refused, a stale or foreign "
+            "`after` for one: the rest of `usage` still answers. Use it in a document that asks "
+            "for other fields of `usage` beside a page of the log."
+        )
+    )
+    async def activity_page(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only calls at or after this instant, oldest first (incremental sync)."
+            ),
+        ] = None,
+    ) -> UsageCallConnection | None:
+        # Nullable where `activity` is not (and stays so: the schema only grows), so an error
+        # here nulls this field alone instead of the whole period.
+        return await self._activity(info, first, after, since)
+
+    async def _activity(
+        self, info: Info, first: int | None, after: str | None, since: datetime | None
+    ) -> UsageCallConnection:
         codec = info.context.cursors
         read = await read_activity(self.page, codec, first, after, since)
         result, scope = read.result, read.scope

@@ -1,5 +1,6 @@
 """The JavaScript ecosystem against the real server: graphql-http's GraphQL-over-HTTP audit,
-graphql-schema-linter over schema.graphql, and Apollo Client with its persisted-query link.
+graphql-schema-linter over schema.graphql, Apollo Client with its persisted-query link, and
+GraphQL Code Generator's persisted-documents manifest.
 
 The tools are the pinned npm package in tests/js (``make test`` installs it; so does the first
 test here when only ``npm ci`` is missing); the tests skip only where node or npm is absent.
@@ -7,10 +8,13 @@ test here when only ``npm ci`` is missing); the tests skip only where node or np
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -235,3 +239,118 @@ def _step(request: dict[str, Any]) -> tuple[str, bool, str | None]:
     assert len(codes) <= 1, request
     assert request["status"] in (200, 400), request
     return request["method"], request["withQuery"], codes[0] if codes else None
+
+
+# GraphQL Code Generator's client-preset with persisted documents ----------------------------
+
+
+@pytest.fixture(scope="module")
+def codegen_manifest(js_tools: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The persisted-documents.json that client-preset writes for resolvers/documents/*.graphql
+    (tests/js/codegen.ts), generated here by the pinned @graphql-codegen/cli."""
+    out = tmp_path_factory.mktemp("codegen")
+    done = subprocess.run(
+        ["node", "node_modules/.bin/graphql-codegen", "--config", "codegen.ts"],
+        cwd=js_tools,
+        env={**os.environ, "CODEGEN_OUT": str(out)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out / "persisted-documents.json"
+
+
+def _operation(text: str) -> str:
+    found = re.search(r"^query (\w+)", text, re.MULTILINE)
+    assert found, text
+    return found.group(1)
+
+
+def test_codegen_persisted_documents_run_by_hash_alone(
+    codegen_manifest: Path, tmp_path: Path
+) -> None:
+    manifest: dict[str, str] = json.loads(codegen_manifest.read_text())
+    # What the preset writes: one entry per document, named sha256:<hex>, reprinted.
+    assert len(manifest) == len(DOCUMENTS)
+    assert all(key.startswith("sha256:") for key in manifest)
+    assert not set(manifest.values()) & {path.read_text() for path in DOCUMENTS}
+    env = {key: value for key, value in os.environ.items() if key != "GATEWAY_REDIS_URL"}
+    env.update(
+        GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+        GATEWAY_SERVICE_TOKEN=SERVICE_TOKEN,
+        GATEWAY_JWT_SECRET="codegen-jwt-secret-0123456789abcdef012345",
+        GATEWAY_LOG_LEVEL="warning",
+        # Member tokens run only trusted documents: those of the manifest are among them.
+        GATEWAY_TRUSTED_DOCUMENTS_ONLY="1",
+        GATEWAY_TRUSTED_DOCUMENTS_FILE=str(codegen_manifest),
+        **clock_env(),
+    )
+    with serving(env, free_port(), workers=1) as server:
+        token = seed(server)
+        _seed_calls(server)
+        auth = {"Authorization": f"Bearer {token}"}
+        plain = {
+            _operation(path.read_text()): _plain_post(server, token, path) for path in DOCUMENTS
+        }
+        # The one value that moves between two requests, taken out of each plain answer.
+        plain_now = {name: _year_ago_now(data) for name, data in plain.items()}
+        for document_id, text in manifest.items():
+            name = _operation(text)
+            # As Apollo's persisted-query link (generateHash reading the preset's __meta__.hash)
+            # and urql's persistedExchange send it: the id as the preset wrote it, no query; by
+            # POST and by GET. The bare hex is the same document.
+            for sha in (document_id, document_id.removeprefix("sha256:")):
+                extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+                post = httpx.post(
+                    f"{server.base_url}/graphql",
+                    json={"operationName": name, "variables": {}, "extensions": extensions},
+                    headers=auth,
+                )
+                get = httpx.get(
+                    f"{server.base_url}/graphql",
+                    params={"operationName": name, "extensions": json.dumps(extensions)},
+                    headers=auth,
+                )
+                for response in (post, get):
+                    assert response.status_code == 200, response.text
+                    body = response.json()
+                    assert "errors" not in body, (name, sha, body)
+                    assert abs(_year_ago_now(body["data"]) - plain_now[name]) < (
+                        timedelta(minutes=1)
+                    )
+                    assert body["data"] == plain[name], name
+            # Sent with its text too (the registering retry of an APQ client): the id checks.
+            retry = httpx.post(
+                f"{server.base_url}/graphql",
+                json={
+                    "query": text,
+                    "extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_id}},
+                },
+                headers=auth,
+            )
+            assert "errors" not in retry.json(), retry.json()
+        assert plain["UsagePage"]["organization"]["usage"]["summary"]["calls"] == 3
+
+
+def test_a_manifest_that_does_not_fit_refuses_to_start(tmp_path: Path) -> None:
+    text = "query Q { organization { name nickname } }"
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps({"sha256:" + hashlib.sha256(text.encode()).hexdigest(): text}))
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+        "GATEWAY_TRUSTED_DOCUMENTS_FILE": str(manifest),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "GATEWAY_TRUSTED_DOCUMENTS_FILE" in done.stderr and "nickname" in done.stderr, (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr

@@ -11,10 +11,14 @@ import httpx
 import pytest
 from graphql import parse, print_ast
 from starlette.applications import Starlette
+from starlette.routing import Route
 
+from gateway.config import ConfigurationError
 from gateway.storage.db import Database
 from gateway.web.app import create_app
-from resolvers.documents import DIRECTORY, FILES
+from gateway.web.graphql_view import GraphQLEndpoint
+from resolvers.documents import DIRECTORY, FILES, SHARED_FILES
+from resolvers.documents.manifest import load_manifest
 from tests.resolvers.test_limits import _redis_url
 from tests.support import (
     NOW,
@@ -135,14 +139,15 @@ async def test_the_frontend_documents_are_trusted_from_the_start(client: httpx.A
                 "/graphql", json={"extensions": _persisted(form)}, headers=auth
             )
             assert response.status_code == 200, name
-            assert response.json()["data"]["organization"]["name"] == "Org acme", name
+            # Found and run (this member may not see consumption: that card alone is null).
+            assert response.json()["data"]["organization"], name
 
 
 def test_the_documents_are_the_shared_ones() -> None:
     if not SHARED.is_dir():
         pytest.skip("shared/design/queries is not checked out beside the project")
-    for name, text in _texts().items():
-        assert text == (SHARED / name).read_text(), name
+    for name in SHARED_FILES:
+        assert (DIRECTORY / name).read_text() == (SHARED / name).read_text(), name
 
 
 def _app(db: Database, **settings: object) -> Starlette:
@@ -202,3 +207,84 @@ async def test_persisted_queries_are_shared_through_redis(db: Database) -> None:
         assert registered.json()["data"] == {"organization": {"name": "Org acme"}}
         hit = await two.post("/graphql", json={"extensions": _persisted(query)}, headers=auth)
         assert hit.json()["data"] == {"organization": {"name": "Org acme"}}
+
+
+async def test_a_sha256_prefixed_hash_names_the_same_document(client: httpx.AsyncClient) -> None:
+    """client-preset's ids are ``sha256:<hex>``; its clients send them as they are."""
+    auth = await _setup(client)
+    prefixed = {"persistedQuery": {"version": 1, "sha256Hash": "sha256:" + sha256(QUERY)}}
+    miss = await client.post("/graphql", json={"extensions": prefixed}, headers=auth)
+    assert _code(miss) == "PERSISTED_QUERY_NOT_FOUND"
+    retry = await client.post(
+        "/graphql", json={"query": QUERY, "extensions": prefixed}, headers=auth
+    )
+    assert retry.json()["data"] == {"organization": {"name": "Org acme"}}
+    for extensions in (prefixed, _persisted(QUERY)):
+        hit = await client.post("/graphql", json={"extensions": extensions}, headers=auth)
+        assert hit.json()["data"] == {"organization": {"name": "Org acme"}}
+
+
+def _manifest(tmp_path: Path, entries: object) -> Path:
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps(entries))
+    return path
+
+
+async def test_a_manifests_documents_are_trusted(db: Database, tmp_path: Path) -> None:
+    # Reprinted as client-preset does: another text than any file, fields in its own order.
+    text = "query Mine { organization { timeZone name } }"
+    path = _manifest(tmp_path, {"sha256:" + sha256(text): text})
+    app = _app(db, trusted_documents_only=True, trusted_documents_file=str(path))
+    (endpoint,) = [r.app for r in app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    assert isinstance(endpoint, GraphQLEndpoint) and endpoint.planner is not None
+    # Known before any request, so planned like the frontend's own.
+    assert endpoint.planner.planned(text)
+    planned = endpoint.planner.counts.planned
+    async with _client(app) as client:
+        auth = await _setup(client)
+        for sha in ("sha256:" + sha256(text), sha256(text), "SHA256:" + sha256(text).upper()):
+            extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+            hit = await client.post("/graphql", json={"extensions": extensions}, headers=auth)
+            assert hit.json()["data"] == {"organization": {"timeZone": "UTC", "name": "Org acme"}}
+        # Answered by its plan (the repeats come from the response cache).
+        assert endpoint.planner.counts.planned == planned + 1
+        in_full = await client.post("/graphql", json={"query": text}, headers=auth)
+        assert "errors" not in in_full.json()
+        # The frontend's own documents stay trusted beside it.
+        usage = _texts()["usage-page.graphql"]
+        by_hash = await client.post(
+            "/graphql", json={"extensions": _persisted(usage)}, headers=auth
+        )
+        assert by_hash.json()["data"]["organization"]["name"] == "Org acme"
+        other = await client.post("/graphql", json={"query": QUERY}, headers=auth)
+        assert _code(other) == "FORBIDDEN"
+
+
+@pytest.mark.parametrize(
+    ("entries", "says"),
+    [
+        ([], "must be a JSON object"),
+        ({}, "must be a JSON object"),
+        ({"sha256:" + "0" * 64: "{ organization { name } }"}, "is not the SHA-256"),
+        ({"sha256:" + sha256("{ organization {"): "{ organization {"}, "does not parse"),
+        ({"sha256:" + sha256("{ nickname }"): "{ nickname }"}, "does not validate"),
+        ({"x": 1}, "is not a document"),
+    ],
+)
+def test_a_manifest_that_does_not_fit_is_refused(
+    tmp_path: Path, entries: object, says: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        load_manifest(_manifest(tmp_path, entries))
+    assert "GATEWAY_TRUSTED_DOCUMENTS_FILE" in str(refused.value)
+    assert says in str(refused.value)
+
+
+def test_an_unreadable_manifest_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    for path, says in (
+        (tmp_path / "none.json", "cannot be read"),
+        (tmp_path / "bad.json", "not JSON"),
+    ):
+        with pytest.raises(ConfigurationError, match=says):
+            load_manifest(path)

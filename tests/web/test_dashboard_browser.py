@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from resolvers.documents import DIRECTORY as DOCUMENTS
 from tests.e2e.conftest import SERVICE_TOKEN, Server
 from tests.support import frontend_query
 from tests.web.browser import (
@@ -152,10 +154,31 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
 
     total = api["usage"]["activity"]["totalCount"]
     assert total > 100, "the demo data should need several pages"
+    # What the whole page costs; each Load more must cost less.
+    page_cost = graphql(
+        demo_server,
+        token,
+        frontend_query("usage-page.graphql"),
+        {"period": {"preset": "THIS_MONTH"}},
+    )["extensions"]["cost"]["requestedQueryCost"]
+    activity_query = (DOCUMENTS / "usage-activity-page.graphql").read_text()
     clicks = 0
     while page.get_by_test_id("load-more").count():
-        page.get_by_test_id("load-more").click()
+        with page.expect_response(
+            lambda r: r.url.endswith("/graphql") and r.request.method == "POST"
+        ) as answered:
+            page.get_by_test_id("load-more").click()
         clicks += 1
+        # Load more sends the activity log's own document, for the period shown, after the
+        # last row drawn.
+        sent = answered.value.request.post_data_json
+        assert sent["query"] == activity_query
+        assert sent["variables"]["period"] == {"preset": "THIS_MONTH"}
+        # Only the log comes back, priced without the cards (its 50 rows are most of the
+        # page's points; the cards' statements are what it saves).
+        more = answered.value.json()
+        assert list(more["data"]["organization"]["usage"]) == ["activityPage"]
+        assert more["extensions"]["cost"]["requestedQueryCost"] < page_cost
         expect(page.locator("[data-testid=activity-row]")).to_have_count(
             min(50 * (clicks + 1), total)
         )
@@ -168,6 +191,47 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
     assert_activity_rows(
         tab, second, api["usage"]["activity"]["edges"] + second["usage"]["activity"]["edges"]
     )
+    tab.assert_clean()
+
+
+def test_a_refused_cursor_on_load_more_keeps_every_card(demo_server: Server, open_tab: Any) -> None:
+    token = token_for(demo_server, "acme", "acme-u001")
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    api = usage_api(demo_server, token, "THIS_MONTH")
+    assert api["usage"]["activity"]["pageInfo"]["hasNextPage"]
+    genuine = api["usage"]["activity"]["pageInfo"]["endCursor"]
+    forged = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
+
+    # The page's own request leaves the browser with a cursor the gateway did not sign (as a
+    # stale or tampered one would); the gateway's real answer comes back.
+    def forge(route: Any) -> None:
+        body = route.request.post_data_json
+        body["variables"]["after"] = forged
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/graphql", forge)
+    with page.expect_response(lambda r: r.url.endswith("/graphql")) as answered:
+        page.get_by_test_id("load-more").click()
+    refused = answered.value.json()
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    problem = page.get_by_test_id("activity-problem")
+    expect(problem).to_contain_text("The next page of activity could not be loaded.")
+    expect(problem).to_contain_text(refused["errors"][0]["message"])
+    # Every card is still drawn, with the API's numbers, and the first page's rows with them.
+    assert_usage_matches(tab, api)
+    expect(page.locator("[data-testid=activity-row]")).to_have_count(
+        len(api["usage"]["activity"]["edges"])
+    )
+    # The next try with the genuine cursor loads the next page and clears the message.
+    page.unroute("**/graphql", forge)
+    page.get_by_test_id("load-more").click()
+    second = usage_api(demo_server, token, "THIS_MONTH", after=genuine)
+    edges = api["usage"]["activity"]["edges"] + second["usage"]["activity"]["edges"]
+    expect(page.locator("[data-testid=activity-row]")).to_have_count(len(edges))
+    expect(problem).to_have_count(0)
+    assert_activity_rows(tab, second, edges)
     tab.assert_clean()
 
 

@@ -48,6 +48,7 @@ async def test_every_asset_url_carries_its_hash_and_is_cached_for_a_year(
         "icon.svg",
         "usage-page.graphql",
         "consumption-page.graphql",
+        "usage-activity-page.graphql",
         *(path.name for path in STATIC_DIR.glob("*.js")),
     }
     for url in urls:

@@ -3,7 +3,8 @@
 import { el } from "./dom.js";
 import { credits, formatWhen, integer, plural } from "./format.js";
 
-// `log` is the rows loaded so far, the last page's info and Load more's state and handler.
+// `log` is the rows loaded so far, the last page's info, Load more's state and handler, and the
+// last Load more's failure (a UiError) if it failed.
 export function activityCard(org, log) {
   const byok = org.aiBilling?.mode === "BYOK";
   // The last column holds credits, BYOK calls' token counts, or both: its head says which.
@@ -30,6 +31,10 @@ export function activityCard(org, log) {
       el("table", { "data-testid": "activity" },
         el("thead", {}, el("tr", {}, columns.map((name) => el("th", { text: name, class: name === amount ? "num" : null })))),
         body)),
+    log.problem
+      ? el("p", { class: "activity-problem", role: "alert", "data-testid": "activity-problem" },
+          el("strong", { text: log.problem.title }), log.problem.detail ? ` ${log.problem.detail}` : "")
+      : null,
     footer,
   );
 }

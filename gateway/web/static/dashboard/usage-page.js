@@ -29,6 +29,7 @@ export const usage = {
   allUsers: null,
   showAll: false,
   loadingMore: false,
+  activityProblem: null,
   serial: 0,
 };
 
@@ -38,6 +39,7 @@ export async function loadUsage() {
   usage.data = null;
   usage.allUsers = null;
   usage.showAll = false;
+  usage.activityProblem = null;
   root.replaceChildren(usageHead(), el("p", { class: "loading", text: "Loading…" }));
   try {
     const query = await documentText("usageQuery");
@@ -100,7 +102,7 @@ function renderUsage() {
       userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers }),
       modelCard(data, valueOf, show, inCost),
     ),
-    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, onLoadMore: loadMoreActivity }),
+    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, onLoadMore: loadMoreActivity }),
   );
 }
 
@@ -191,21 +193,29 @@ async function toggleUsers(button) {
   renderUsage();
 }
 
+// Load more sends the activity log's own document, not the whole page again: a page of rows
+// costs a few points instead of the cards' hundreds, and a cursor the gateway refuses (stale,
+// of another period, forged) fails only this request: the cards stay and the activity card
+// says what happened.
 async function loadMoreActivity() {
   if (usage.loadingMore || !usage.pageInfo?.hasNextPage) return;
   const serial = usage.serial;
   usage.loadingMore = true;
+  usage.activityProblem = null;
   renderUsage();
   try {
-    const query = await documentText("usageQuery");
+    const query = await documentText("usageActivityQuery");
     const body = await graphql(query, { period: { preset: usage.period }, after: usage.pageInfo.endCursor });
     if (serial !== usage.serial) return;
-    const activity = body.data.organization.usage.activity;
+    const activity = body.data.organization?.usage?.activityPage;
+    if (!activity) {
+      throw new UiError("http", "The next page of activity could not be loaded.", body.errors?.[0]?.message || "");
+    }
     usage.edges = usage.edges.concat(activity.edges);
     usage.pageInfo = activity.pageInfo;
   } catch (error) {
     if (serial !== usage.serial) return;
-    showMessage(error);
+    usage.activityProblem = error instanceof UiError ? error : new UiError("http", "The next page of activity could not be loaded.", "");
   } finally {
     if (serial === usage.serial) {
       usage.loadingMore = false;
@@ -213,4 +223,3 @@ async function loadMoreActivity() {
     }
   }
 }
-
