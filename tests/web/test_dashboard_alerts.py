@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,7 +91,7 @@ def banner_lines(tab: Any, page: str) -> list[str]:
 
 
 def test_active_alerts_are_banners_on_the_pages_they_concern(
-    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]]
+    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]], shots: Path
 ) -> None:
     token, created = acme_admin
     assert active_alerts(demo_server, token) == [], "the demo starts without alerts"
@@ -139,6 +140,10 @@ def test_active_alerts_are_banners_on_the_pages_they_concern(
             line.startswith("At this pace interview credits run out on")
             for line in banner_lines(tab, "consumption")
         )
+    tab.page.screenshot(
+        path=shots / "dashboard-alerts-banner.png",
+        clip={"x": 0, "y": 0, "width": 1400, "height": 520},
+    )
 
     tab.page.get_by_role("tab", name="Usage").click()
     wait_drawn(tab)
@@ -171,4 +176,130 @@ def test_a_member_without_alerts_manage_sees_the_alerts_on_figures_they_may_see(
     wait_drawn(tab)
     expect(wait_alerts(tab, "usage")).to_be_visible()
     assert banner_lines(tab, "usage") == [sentence(alerts[0])]
+    tab.assert_clean()
+
+
+# --- the Alerts panel ---------------------------------------------------------------------------
+
+PANEL_API = """{ organization {
+  alertRules { id kind name thresholds unit withinDays enabled }
+  webhookEndpoints { id url description eventTypes enabled
+    deliveries(first: 3) { edges { node { status eventType attempts } } } }
+} }"""
+EVENT_NAMES = {
+    "CREDITS_REMAINING_BELOW": "credits.remaining_below",
+    "RUNS_OUT_BEFORE_PERIOD_END": "credits.runs_out_before_period_end",
+    "AI_CREDITS_ABOVE": "ai_credits.above",
+    "OPENING_CREDITS_ABOVE": "opening_credits.above",
+    "WEBHOOK_TEST": "webhook.test",
+}
+
+
+def panel_api(server: Server, token: str) -> Any:
+    body = graphql(server, token, PANEL_API, {})
+    assert "errors" not in body, body
+    return body["data"]["organization"]
+
+
+def test_the_alerts_panel_creates_lists_and_deletes_rules_and_endpoints(
+    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]], shots: Path
+) -> None:
+    token, created = acme_admin
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
+    wait_drawn(tab)
+    page = tab.page
+    tab_button = page.get_by_role("tab", name="Alerts")
+    expect(tab_button).to_be_visible()  # an Account Admin holds alerts:manage
+    tab_button.click()
+    expect(page.get_by_test_id("rule-form")).to_be_visible()
+    before = panel_api(demo_server, token)
+
+    # A rule, through the form.
+    page.get_by_test_id("rule-kind").select_option("CREDITS_REMAINING_BELOW")
+    page.get_by_test_id("rule-name").fill("Balance low")
+    page.get_by_test_id("rule-thresholds").fill("500, 200")
+    page.get_by_test_id("rule-create").click()
+    rows = page.get_by_test_id("rule-row")
+    expect(rows).to_have_count(len(before["alertRules"]) + 1)
+    rules = panel_api(demo_server, token)["alertRules"]
+    rule = next(rule for rule in rules if rule["name"] == "Balance low")
+    created.append(rule["id"])
+    assert rule["kind"] == "CREDITS_REMAINING_BELOW" and rule["enabled"]
+    assert [Decimal(value) for value in rule["thresholds"]] == [Decimal(200), Decimal(500)]
+    assert tab.attrs("[data-testid=rule-row]", "data-id") == [rule["id"] for rule in rules]
+    row = page.locator(f"[data-testid=rule-row][data-id='{rule['id']}']")
+    cells = [text.strip() for text in row.locator("td").all_inner_texts()]
+    assert cells[1:4] == [
+        "Credits remaining below",
+        ", ".join(credits_text(value) for value in rule["thresholds"]),
+        "Enabled",
+    ]
+    # Disabled, then enabled again, as the API then says.
+    row.get_by_test_id("rule-toggle").click()
+    expect(row).to_have_attribute("data-enabled", "false")
+    assert not next(
+        r for r in panel_api(demo_server, token)["alertRules"] if r["id"] == rule["id"]
+    )["enabled"]
+    row.get_by_test_id("rule-toggle").click()
+    expect(row).to_have_attribute("data-enabled", "true")
+
+    # An endpoint, through the form: its secret is shown once.
+    page.get_by_test_id("endpoint-url-input").fill("https://hooks.example.com/usage")
+    page.get_by_test_id("endpoint-description").fill("Finance channel")
+    page.get_by_test_id("endpoint-create").click()
+    secret = page.get_by_test_id("endpoint-secret")
+    expect(secret).to_be_visible()
+    assert secret.inner_text().startswith("whsec_")
+    endpoints = panel_api(demo_server, token)["webhookEndpoints"]
+    endpoint = next(row for row in endpoints if row["url"] == "https://hooks.example.com/usage")
+    assert endpoint["description"] == "Finance channel" and endpoint["enabled"]
+    assert sorted(endpoint["eventTypes"]) == sorted(EVENT_NAMES)
+    assert tab.attrs("[data-testid=endpoint-row]", "data-id") == [row["id"] for row in endpoints]
+    item = page.locator(f"[data-testid=endpoint-row][data-id='{endpoint['id']}']")
+    expect(item.get_by_test_id("endpoint-types")).to_have_text(
+        ", ".join(EVENT_NAMES[name] for name in endpoint["eventTypes"])
+    )
+    # A test event is queued and listed with the API's status.
+    item.get_by_test_id("endpoint-test").click()
+    expect(item.get_by_test_id("delivery")).to_have_count(1)
+    delivery = panel_api(demo_server, token)["webhookEndpoints"]
+    node = next(row for row in delivery if row["id"] == endpoint["id"])["deliveries"]["edges"][0]
+    assert tab.attrs(
+        f"[data-testid=endpoint-row][data-id='{endpoint['id']}'] [data-testid=delivery]",
+        "data-status",
+    ) == [node["node"]["status"]]
+    expect(item.get_by_test_id("delivery")).to_contain_text("webhook.test")
+    expect(secret).to_be_visible()  # still there until another change
+    page.screenshot(path=shots / "dashboard-alerts.png", full_page=True)
+    item.get_by_test_id("endpoint-toggle").click()
+    expect(item).to_have_attribute("data-enabled", "false")
+    expect(page.get_by_test_id("endpoint-secret")).to_have_count(0)  # never shown again
+
+    # The rule, deleted through the panel, is gone from the API.
+    row.get_by_test_id("rule-delete").click()
+    expect(rows).to_have_count(len(before["alertRules"]))
+    assert rule["id"] not in [r["id"] for r in panel_api(demo_server, token)["alertRules"]]
+    created.remove(rule["id"])
+    tab.assert_clean()
+
+
+def test_members_without_alerts_manage_have_no_alerts_tab(
+    demo_server: Server, open_tab: Any
+) -> None:
+    member = None
+    for number in range(2, 30):
+        candidate = token_for(demo_server, "acme", f"acme-u{number:03d}")
+        viewer = graphql(demo_server, candidate, "{ viewer { permissions } }", {})
+        if "alerts:manage" not in viewer["data"]["viewer"]["permissions"]:
+            member = candidate
+            break
+    assert member is not None, "no demo member of acme without alerts:manage"
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={member}")
+    wait_drawn(tab)
+    wait_alerts(tab, "usage")
+    expect(tab.page.get_by_role("tab", name="Alerts")).to_be_hidden()
+    # Opened by its address, the panel says what is missing.
+    tab.page.goto(f"{demo_server.base_url}/dashboard#alerts")
+    expect(tab.page.get_by_test_id("error-panel")).to_contain_text("alerts:manage")
+    expect(tab.page.get_by_role("tab", name="Alerts")).to_be_hidden()
     tab.assert_clean()
