@@ -4,13 +4,15 @@ alert's own figures as the API answers them; a page with no active alert shows n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import SERVICE_TOKEN, Server
 from tests.web.browser import (
     MONTHS,
     consumption_api,
@@ -91,7 +93,7 @@ def banner_lines(tab: Any, page: str) -> list[str]:
 
 
 def test_active_alerts_are_banners_on_the_pages_they_concern(
-    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]], shots: Path
+    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]]
 ) -> None:
     token, created = acme_admin
     assert active_alerts(demo_server, token) == [], "the demo starts without alerts"
@@ -140,10 +142,6 @@ def test_active_alerts_are_banners_on_the_pages_they_concern(
             line.startswith("At this pace interview credits run out on")
             for line in banner_lines(tab, "consumption")
         )
-    tab.page.screenshot(
-        path=shots / "dashboard-alerts-banner.png",
-        clip={"x": 0, "y": 0, "width": 1400, "height": 520},
-    )
 
     tab.page.get_by_role("tab", name="Usage").click()
     wait_drawn(tab)
@@ -302,4 +300,64 @@ def test_members_without_alerts_manage_have_no_alerts_tab(
     tab.page.goto(f"{demo_server.base_url}/dashboard#alerts")
     expect(tab.page.get_by_test_id("error-panel")).to_contain_text("alerts:manage")
     expect(tab.page.get_by_role("tab", name="Alerts")).to_be_hidden()
+    tab.assert_clean()
+
+
+def test_a_forecast_that_runs_out_before_the_period_ends_says_so(
+    demo_server: Server, open_tab: Any, shots: Path
+) -> None:
+    # A small organization that used most of a small plan in its first days: at this pace its
+    # credits run out before its billing period ends.
+    service = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    now = demo_server.now() - timedelta(minutes=1)
+    with httpx.Client(base_url=demo_server.base_url, headers=service) as client:
+        client.put(
+            "/v1/orgs/pace",
+            json={
+                "name": "Pace Ltd",
+                "timeZone": "UTC",
+                "plan": {
+                    "interviewCreditsPerPeriod": "15",
+                    "rollover": "NONE",
+                    "billingAnchorDay": 1,
+                },
+            },
+        ).raise_for_status()
+        client.put(
+            "/v1/orgs/pace/members/boss",
+            json={"name": "Boss", "email": "boss@pace.test", "role": "ACCOUNT_ADMIN"},
+        ).raise_for_status()
+        client.put("/v1/orgs/pace/openings/job", json={"jobTitle": "Job"}).raise_for_status()
+        events = [
+            {
+                "eventId": f"pace-{number}",
+                "orgId": "pace",
+                "openingId": "job",
+                "interviewId": f"i-{number}",
+                "candidateId": f"c-{number}",
+                "occurredAt": (now - timedelta(days=number % 3)).isoformat(),
+                "status": "COMPLETED",
+            }
+            for number in range(12)
+        ]
+        client.post("/v1/ingest/interview-events", json={"events": events}).raise_for_status()
+        client.post(
+            "/v1/orgs/pace/alert-rules",
+            json={"kind": "RUNS_OUT_BEFORE_PERIOD_END", "name": "Runs out"},
+        ).raise_for_status()
+    token = token_for(demo_server, "pace", "boss")
+    forecast = consumption_api(demo_server, token)["consumption"]["forecast"]
+    assert forecast["runsOutOn"], forecast
+    alerts = active_alerts(demo_server, token)
+    assert [alert["kind"] for alert in alerts] == ["RUNS_OUT_BEFORE_PERIOD_END"], alerts
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#consumption")
+    wait_drawn(tab, "total-interviews")
+    expect(wait_alerts(tab, "consumption")).to_be_visible()
+    expected = sentence(alerts[0])
+    assert expected.startswith("At this pace interview credits run out on ")
+    assert banner_lines(tab, "consumption") == [expected]
+    tab.page.screenshot(
+        path=shots / "dashboard-alerts-banner.png",
+        clip={"x": 0, "y": 0, "width": 1400, "height": 520},
+    )
     tab.assert_clean()
