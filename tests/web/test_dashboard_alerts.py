@@ -180,7 +180,7 @@ def test_a_member_without_alerts_manage_sees_the_alerts_on_figures_they_may_see(
 # --- the Alerts panel ---------------------------------------------------------------------------
 
 PANEL_API = """{ organization {
-  alertRules { id kind name thresholds unit withinDays enabled }
+  alertRules { id kind name thresholds unit withinDays openingId enabled }
   webhookEndpoints { id url description eventTypes enabled
     deliveries(first: 3) { edges { node { status eventType attempts } } } }
 } }"""
@@ -360,4 +360,65 @@ def test_a_forecast_that_runs_out_before_the_period_ends_says_so(
         path=shots / "dashboard-alerts-banner.png",
         clip={"x": 0, "y": 0, "width": 1400, "height": 520},
     )
+    tab.assert_clean()
+
+
+def test_the_rule_form_sends_each_kind_s_own_settings(
+    demo_server: Server, open_tab: Any, acme_admin: tuple[str, list[str]]
+) -> None:
+    token, created = acme_admin
+    opening = consumption_api(demo_server, token)["consumption"]["byOpening"]["edges"][0]["node"][
+        "opening"
+    ]
+    tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}#alerts")
+    page = tab.page
+    expect(page.get_by_test_id("rule-form")).to_be_visible()
+    # An opening rule without its opening: the gateway's reason, under the form.
+    page.get_by_test_id("rule-kind").select_option("OPENING_CREDITS_ABOVE")
+    page.get_by_test_id("rule-name").fill("No opening")
+    page.get_by_test_id("rule-thresholds").fill("5")
+    page.get_by_test_id("rule-create").click()
+    expect(page.get_by_test_id("rule-status")).to_have_text(
+        "Refused: openingId is required by OPENING_CREDITS_ABOVE only"
+    )
+    expect(page.get_by_test_id("rule-row")).to_have_count(
+        len(panel_api(demo_server, token)["alertRules"])
+    )
+    cases = [
+        (
+            "CREDITS_REMAINING_BELOW",
+            "Half left",
+            {"rule-thresholds": "50, 20", "rule-unit": "PERCENT"},
+        ),
+        ("RUNS_OUT_BEFORE_PERIOD_END", "Soon out", {"rule-within": "10"}),
+        ("AI_CREDITS_ABOVE", "AI", {"rule-thresholds": "1000"}),
+        ("OPENING_CREDITS_ABOVE", "Opening", {"rule-thresholds": "5", "rule-scope": opening["id"]}),
+    ]
+    for kind, name, fields in cases:
+        page.get_by_test_id("rule-kind").select_option(kind)
+        page.get_by_test_id("rule-name").fill(name)
+        for testid, value in fields.items():
+            control = page.get_by_test_id(testid)
+            if testid == "rule-unit":
+                control.select_option(value)
+            else:
+                control.fill(value)
+        page.get_by_test_id("rule-create").click()
+        expect(page.locator("[data-testid=rule-row] .rule-name", has_text=name)).to_have_count(1)
+    rules = {rule["name"]: rule for rule in panel_api(demo_server, token)["alertRules"]}
+    created.extend(rules[name]["id"] for _, name, _ in cases)
+    assert [Decimal(v) for v in rules["Half left"]["thresholds"]] == [Decimal(20), Decimal(50)]
+    assert rules["Half left"]["unit"] == "PERCENT"
+    assert rules["Soon out"]["withinDays"] == 10 and rules["Soon out"]["thresholds"] == []
+    assert rules["AI"]["kind"] == "AI_CREDITS_ABOVE"
+    assert rules["Opening"]["openingId"] == opening["id"]
+    shown = dict(
+        zip(
+            tab.texts("[data-testid=rule-row] .rule-name"),
+            tab.texts("[data-testid=rule-row] td:nth-child(3)"),
+            strict=True,
+        )
+    )
+    assert shown["Half left"] == "20 %, 50 %"
+    assert shown["Soon out"] == "within 10 days"
     tab.assert_clean()

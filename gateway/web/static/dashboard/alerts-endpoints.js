@@ -1,7 +1,7 @@
 // The Alerts panel's webhook endpoints: the list with its last deliveries, disable / enable, a
 // test event, and the form that adds one and shows its signing secret once.
 
-import { UiError } from "./api.js";
+import { refusalText } from "./api.js";
 import { card, el } from "./dom.js";
 import { formatWhen, plural } from "./format.js";
 
@@ -79,7 +79,7 @@ function endpointForm(change) {
         try {
           await change(CREATE_ENDPOINT, { url: url.value.trim(), eventTypes, description: description.value.trim() }, { secretOf });
         } catch (error) {
-          status.textContent = error instanceof UiError ? `${error.title} ${error.detail}` : String(error);
+          status.textContent = refusalText(error);
         }
       },
     },

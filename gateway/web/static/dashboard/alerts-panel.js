@@ -3,7 +3,7 @@
 
 import { showAlertsTab } from "./alerts-banner.js";
 import { endpointsCard } from "./alerts-endpoints.js";
-import { forbiddenOn, graphql, UiError } from "./api.js";
+import { forbiddenOn, graphql, refusalText, UiError } from "./api.js";
 import { card, el, fill } from "./dom.js";
 import { credits } from "./format.js";
 import { showError, showMessage, showOrg } from "./messages.js";
@@ -198,7 +198,7 @@ function ruleForm() {
         try {
           await change(CREATE_RULE, { input });
         } catch (error) {
-          status.textContent = error instanceof UiError ? `${error.title} ${error.detail}` : String(error);
+          status.textContent = refusalText(error);
         }
       },
     },
