@@ -114,3 +114,10 @@ def token_for(server: Server, org: str, member: str) -> str:
 
 def wait_drawn(tab: Tab, testid: str = "summary") -> None:
     tab.page.get_by_test_id(testid).wait_for(timeout=20_000)
+
+
+def wait_alerts(tab: Tab, page: str) -> Any:
+    """The page's alerts banner once its query has answered (hidden when there is no alert)."""
+    banner = tab.page.locator(f"[data-testid={page}-alerts][data-loaded]")
+    banner.wait_for(state="attached", timeout=20_000)
+    return banner

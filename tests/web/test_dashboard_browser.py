@@ -30,6 +30,7 @@ from tests.web.browser import (
     needs_chromium,
     token_for,
     usage_api,
+    wait_alerts,
     wait_drawn,
     when_text,
 )
@@ -145,7 +146,8 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
         "this month so far, against all of last month"
     )
     expect(page.get_by_test_id("byok-notice")).to_have_count(0)
-    assert len(tab.graphql_posts) == 1  # one query draws the page
+    wait_alerts(tab, "usage")
+    assert len(tab.graphql_posts) == 2  # one query draws the page, one asks for its alerts
     page.screenshot(
         path=shots / "dashboard-usage.png",
         clip={"x": 0, "y": 0, "width": 1400, "height": 1500},
@@ -183,7 +185,7 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
             min(50 * (clicks + 1), total)
         )
     expect(page.get_by_test_id("activity-end")).to_have_text("End of activity for this period")
-    assert len(tab.graphql_posts) == 1 + clicks  # each Load more sends one more
+    assert len(tab.graphql_posts) == 2 + clicks  # each Load more sends one more
     # The rows after the first page are the API's next page, in order.
     second = usage_api(
         demo_server, token, "THIS_MONTH", after=api["usage"]["activity"]["pageInfo"]["endCursor"]
@@ -425,7 +427,8 @@ def test_consumption_page_equals_the_api_and_exports_its_rows(
         expect(page.get_by_test_id("year-over-year")).to_contain_text(
             credits_text(data["previousYear"]["creditsUsed"])
         )
-    assert len(tab.graphql_posts) == 1
+    wait_alerts(tab, "consumption")
+    assert len(tab.graphql_posts) == 2  # the page's query and its alerts'
     page.screenshot(path=shots / "dashboard-consumption.png", full_page=True)
 
     # The planning calculator: the page's worked example.
@@ -626,7 +629,9 @@ def test_the_openings_table_pages_through_the_api(demo_server: Server, open_tab:
     page.get_by_role("button", name="← Previous").click()
     expect(page.get_by_test_id("openings-range")).to_have_text("1–20 of 25")
     assert tab.texts("[data-testid=opening-row] td:first-child") == titles
-    assert len(tab.graphql_posts) == 3  # the page, then one query per page of openings
+    wait_alerts(tab, "consumption")
+    # The page and its alerts, then one query per page of openings (the alerts are not asked again).
+    assert len(tab.graphql_posts) == 4
     tab.assert_clean()
 
 

@@ -92,7 +92,10 @@ export async function graphql(query, variables) {
   }
   if (!body || (body.data == null && first)) {
     const codeName = first?.extensions?.code || `HTTP ${response.status}`;
-    throw new UiError("http", `The gateway answered with an error (${codeName}).`, first?.message || "");
+    const failure = new UiError("http", `The gateway answered with an error (${codeName}).`, first?.message || "");
+    // The input field a refusal names (e.g. input.openingId): forms show it with the reason.
+    failure.field = first?.extensions?.field || "";
+    throw failure;
   }
   return body;
 }
@@ -101,4 +104,12 @@ export function forbiddenOn(body, field) {
   return (body.errors || []).find(
     (error) => error.extensions?.code === "FORBIDDEN" && (error.path || []).includes(field),
   );
+}
+
+// A refused change in words for the form that sent it: "Refused: openingId is required by …".
+export function refusalText(error) {
+  if (!(error instanceof UiError)) return String(error?.message || error);
+  if (error.kind !== "http") return `${error.title} ${error.detail}`.trim();
+  const field = error.field ? error.field.replace(/^input\./, "") + " " : "";
+  return `Refused: ${field}${error.detail || error.title}`;
 }

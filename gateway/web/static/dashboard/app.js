@@ -3,12 +3,14 @@
 // Plain DOM and ES modules, no dependencies; every number is formatted from the API's exact
 // decimal strings. This module is the shell: the token, the page tabs and the messages.
 
+import { showAlertsTab } from "./alerts-banner.js";
+import { loadAlertsPanel } from "./alerts-panel.js";
 import { currentToken, TOKEN_KEY } from "./api.js";
 import { loadConsumption } from "./consumption-page.js";
 import { showMessage } from "./messages.js";
 import { loadUsage } from "./usage-page.js";
 
-const pages = { usage: loadUsage, consumption: loadConsumption };
+const pages = { usage: loadUsage, consumption: loadConsumption, alerts: loadAlertsPanel };
 const loaded = new Set();
 
 function selectPage(name, { reload = false } = {}) {
@@ -33,6 +35,8 @@ function setToken(token) {
   document.getElementById("message").hidden = true;
   loaded.clear();
   document.getElementById("org").textContent = "";
+  // A new token shows the Alerts tab again only once the gateway says it may manage alerts.
+  showAlertsTab(false);
   selectPage(currentPage(), { reload: true });
 }
 

@@ -1,6 +1,7 @@
 // Tenant Management → Consumption: the page's state, its loading and its head (period tabs);
 // the cards are their own modules.
 
+import { alertsBanner } from "./alerts-banner.js";
 import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
 import { addDays, periodLabel, todayIn } from "./format.js";
@@ -102,6 +103,7 @@ function renderConsumption() {
   fill(
     root,
     consumptionHead(),
+    alertsBanner("consumption", consumption.serial),
     planLine(org.plan),
     overview(data, scope),
     statusRow(data.byStatus),

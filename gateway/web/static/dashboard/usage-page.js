@@ -1,6 +1,7 @@
 // Settings → Usage: the page's state, its loading, its head (period tabs), the BYOK notice and the
 // summary tile; the breakdowns and the activity log are their own modules.
 
+import { alertsBanner } from "./alerts-banner.js";
 import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
 import { credits, integer, isPositive, money, periodLabel, plural } from "./format.js";
@@ -93,6 +94,7 @@ function renderUsage() {
   fill(
     root,
     usageHead(),
+    alertsBanner("usage", usage.serial),
     data.byokNotice ? byokNotice(data.byokNotice, data.summary) : null,
     summaryTile(data),
     el(
