@@ -200,6 +200,7 @@ def test_a_refused_cursor_on_load_more_keeps_every_card(demo_server: Server, ope
     token = token_for(demo_server, "acme", "acme-u001")
     tab = open_tab(f"{demo_server.base_url}/dashboard?token={token}")
     wait_drawn(tab)
+    wait_alerts(tab, "usage")  # the page's own requests are answered before any is forged
     page = tab.page
     api = usage_api(demo_server, token, "THIS_MONTH")
     assert api["usage"]["activity"]["pageInfo"]["hasNextPage"]
@@ -210,11 +211,16 @@ def test_a_refused_cursor_on_load_more_keeps_every_card(demo_server: Server, ope
     # stale or tampered one would); the gateway's real answer comes back.
     def forge(route: Any) -> None:
         body = route.request.post_data_json
+        if "UsageActivityPage" not in body.get("query", ""):
+            route.continue_()
+            return
         body["variables"]["after"] = forged
         route.continue_(post_data=json.dumps(body))
 
     page.route("**/graphql", forge)
-    with page.expect_response(lambda r: r.url.endswith("/graphql")) as answered:
+    with page.expect_response(
+        lambda r: r.url.endswith("/graphql") and "UsageActivityPage" in (r.request.post_data or "")
+    ) as answered:
         page.get_by_test_id("load-more").click()
     refused = answered.value.json()
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
