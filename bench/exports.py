@@ -76,7 +76,7 @@ class Server:
             "GATEWAY_RATE_LIMIT_POINTS": "0",
             "GATEWAY_LOG_LEVEL": "warning",
             # Pricing a 1M-row consumption export counts its (day, opening) keys first: ~2 s
-            # on a quiet machine (see the README), over the 5 s default on a busy one.
+            # on a quiet machine (see docs/benchmarks.md), over the 5 s default on a busy one.
             "GATEWAY_STATEMENT_TIMEOUT_MS": "30000",
         }
         command = [sys.executable, "-m", "uvicorn", "gateway.web.asgi:app_from_env", "--factory"]

@@ -58,7 +58,7 @@ def verdict(met: bool | None) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    """A Markdown table, so it pastes straight into the README."""
+    """A Markdown table, so it pastes straight into docs/benchmarks.md."""
     lines = ["| What | Target | Result | Met |", "|---|---|---|---|"]
     lines += [f"| {r.what} | {r.target} | {r.result} | {verdict(r.met)} |" for r in rows]
     return "\n".join(lines)

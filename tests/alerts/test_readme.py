@@ -1,5 +1,5 @@
-"""The README's payload catalog holds: its examples and the payloads the code writes match its
-JSON Schemas, and its standard-library receiver accepts the worker's signatures."""
+"""The payload catalog of docs/partners.md holds: its examples and the payloads the code writes
+match its JSON Schemas, and its standard-library receiver accepts the worker's signatures."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ from gateway.alerts.enums import EventType, RuleKind, ThresholdUnit
 from gateway.alerts.records import NO_THRESHOLD, RuleRecord
 from gateway.alerts.rules import Reading
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "partners.md"
 
 
 def _section() -> str:
-    text = README.read_text()
-    start = text.index("## Alerts and webhooks")
-    return text[start : text.index("\n## ", start + 10)]
+    """From the "Alerts and webhooks" heading to the next one of its level, or the page's end."""
+    text = PAGE.read_text()
+    start = text.index("\n## Alerts and webhooks\n") + 1
+    end = text.find("\n## ", start)
+    return text[start : end if end != -1 else len(text)]
 
 
 def _blocks(language: str) -> list[str]:

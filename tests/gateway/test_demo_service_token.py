@@ -19,7 +19,7 @@ from gateway.storage.db import Database
 from gateway.web.app import create_app
 from tests.support import NOW, MovableClock
 
-# The development default, as the README and the configuration table give it.
+# The development default, as the README and the configuration table (docs/operators.md) give it.
 DEVELOPMENT_TOKEN = "dev-service-token"
 PRINTED = re.compile(r"^  export GATEWAY_SERVICE_TOKEN=(\S+)$", re.M)
 
