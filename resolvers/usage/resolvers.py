@@ -32,6 +32,10 @@ from resolvers.usage.types import (
     UserUsageList,
 )
 
+SINCE_ARG = strawberry.argument(
+    description="Only calls at or after this instant, oldest first (incremental sync)."
+)
+
 
 @strawberry.type(description="The Usage page's summary tile.")
 class UsageSummary:
@@ -174,12 +178,7 @@ class UsagePeriod(PeriodFields):
         info: Info,
         first: Annotated[int | None, FIRST_ARG] = 50,
         after: Annotated[str | None, AFTER_ARG] = None,
-        since: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="Only calls at or after this instant, oldest first (incremental sync)."
-            ),
-        ] = None,
+        since: Annotated[datetime | None, SINCE_ARG] = None,
     ) -> UsageCallConnection:
         return await self._activity(info, first, after, since)
 
@@ -196,12 +195,7 @@ class UsagePeriod(PeriodFields):
         info: Info,
         first: Annotated[int | None, FIRST_ARG] = 50,
         after: Annotated[str | None, AFTER_ARG] = None,
-        since: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="Only calls at or after this instant, oldest first (incremental sync)."
-            ),
-        ] = None,
+        since: Annotated[datetime | None, SINCE_ARG] = None,
     ) -> UsageCallConnection | None:
         # Nullable where `activity` is not (and stays so: the schema only grows), so an error
         # here nulls this field alone instead of the whole period.
