@@ -5,6 +5,7 @@ exports of each organization are searched for the others' ids, names, emails and
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,9 @@ class Seeded:
             *(encode_global_id("UsageCall", self.org_id, c["eventId"]) for c in self.calls),
             *(encode_global_id("Opening", self.org_id, o["id"]) for o in self.openings),
         ]
+
+
+_OPAQUE = re.compile(r"[A-Za-z0-9+/_-]{16,}=*")
 
 
 def _tags(text: str) -> list[str]:
@@ -214,7 +218,12 @@ async def test_no_answer_carries_another_organizations_data(
         own = org.markers()
         theirs = {marker for other in others for marker in other.markers()} - own
         for answer in await _answers(client, org, others):
-            leaked = sorted(marker for marker in theirs if marker in answer)
+            # A short serial ("q7x") can occur by chance inside an opaque token (a cursor or a
+            # global id, base64): it is looked for outside them; whole ids are looked for as is.
+            masked = _OPAQUE.sub("#", answer)
+            leaked = sorted(
+                marker for marker in theirs if marker in (answer if len(marker) >= 16 else masked)
+            )
             assert leaked == [], (org.org_id, leaked)
         # The organization's own data is there (the search is not vacuous).
         page = (await _answers(client, org, []))[0]
