@@ -22,7 +22,8 @@ DIRECTORY = Path(__file__).parent
 SHARED_FILES = ("usage-page.graphql", "consumption-page.graphql")
 # The dashboard's Load more: the activity log alone, so a page of it costs a few points and a
 # bad cursor fails only that request, never the cards already drawn.
-OWN_FILES = ("usage-activity-page.graphql",)
+# The trend pill on This month, against the same point of last month.
+OWN_FILES = ("usage-activity-page.graphql", "usage-trend.graphql")
 FILES = SHARED_FILES + OWN_FILES
 
 

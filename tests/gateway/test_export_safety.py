@@ -120,7 +120,7 @@ async def test_a_formula_in_a_member_name_is_escaped(client: httpx.AsyncClient) 
     table = list(csv.reader(io.StringIO(response.text)))
     users = {row[2]: row for row in table[1:]}
     assert '\'=HYPERLINK("http://evil.test","x")' in users
-    assert users["Member ann"][6] == "2.50"
+    assert users["Member ann"][6] == "2.5000"
 
 
 async def test_an_export_failing_mid_stream_is_not_ended_cleanly(

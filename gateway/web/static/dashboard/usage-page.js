@@ -31,8 +31,18 @@ export const usage = {
   showAll: false,
   loadingMore: false,
   activityProblem: null,
+  trend: null,
   serial: 0,
 };
+
+async function loadTrend() {
+  try {
+    const body = await graphql(await documentText("usageTrendQuery"), {});
+    return body.data?.organization?.usage?.summary?.trend ?? null;
+  } catch {
+    return null;
+  }
+}
 
 export async function loadUsage() {
   const serial = ++usage.serial;
@@ -44,8 +54,13 @@ export async function loadUsage() {
   root.replaceChildren(usageHead(), el("p", { class: "loading", text: "Loading…" }));
   try {
     const query = await documentText("usageQuery");
+    // This month's pill compares with the same point of last month: its own small document,
+    // sent beside the page's (a refusal of it only leaves the pill out).
+    const trend = usage.period === "THIS_MONTH" ? loadTrend() : Promise.resolve(null);
     const body = await graphql(query, { period: { preset: usage.period } });
+    const samePoint = await trend;
     if (serial !== usage.serial) return;
+    usage.trend = samePoint;
     const org = body.data.organization;
     if (!org || !org.usage) {
       const forbidden = forbiddenOn(body, "usage");
@@ -127,15 +142,17 @@ function byokNotice(notice, summary) {
 
 function summaryTile(data) {
   const summary = data.summary;
-  const trend = data.preset === "THIS_MONTH" ? summary.trend : null;
+  // The same-point pill when it came (UsageTrend), else the page's own: the month so far against
+  // the whole of last month. The basis is said in words either way.
+  const samePoint = data.preset === "THIS_MONTH" ? usage.trend : null;
+  const trend = samePoint ?? (data.preset === "THIS_MONTH" ? summary.trend : null);
   const pill = trend
-    ? el("span", { class: `pill trend ${trend.direction.toLowerCase()}`, "data-testid": "trend-pill", text: trend.label })
+    ? el("span", { class: `pill trend ${trend.direction.toLowerCase()}`, "data-testid": "trend-pill", text: trend.label.replace(/ vs same point last month$/, " so far vs last month") })
     : null;
-  // The page's document asks for the trend's default basis: the month so far against the whole
-  // of last month. Said in words, so that a low figure early in the month is not read as a drop.
-  const basis = trend
-    ? el("span", { class: "muted small", "data-testid": "trend-basis", text: "this month so far, against all of last month" })
-    : null;
+  const basisText = samePoint
+    ? "so far this month, against last month up to the same day and time"
+    : "this month so far, against all of last month";
+  const basis = trend ? el("span", { class: "muted small", "data-testid": "trend-basis", text: basisText }) : null;
   const extra = [plural(summary.featureTypeCount, "feature type"), plural(summary.modelTierCount, "model tier")];
   return el(
     "section",
