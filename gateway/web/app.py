@@ -78,6 +78,8 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         settle_heap()
         yield
+        # The last uses of API keys still being written, before the database goes.
+        await state.authenticator.last_used.drain()
         await state.rate_limiter.close()
         await graphql.persisted.close()
         await graphql.responses.close()
