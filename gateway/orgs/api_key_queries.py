@@ -32,7 +32,7 @@ async def insert_api_key(
             id=key_id,
             name=name,
             key_hash=key_hash,
-            permissions=" ".join(sorted(permissions)),
+            permissions=" ".join(sorted(set(permissions))),
             created_at=now,
             created_by=created_by,
             expires_at=expires_at,
