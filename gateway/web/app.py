@@ -91,7 +91,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
-            *dashboard_routes(),
+            *dashboard_routes(settings.dashboard_frame_ancestors),
             Route("/healthz", _healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

@@ -120,6 +120,7 @@ class PersistedQueries:
                         ErrorCode.PERSISTED_QUERY_NOT_FOUND,
                         request_error=True,
                     )
+                self._check_embed(found, caller)
                 return found
             if sha256(query) != digest:
                 raise Refusal("provided sha does not match query", request_error=True)
@@ -133,13 +134,16 @@ class PersistedQueries:
                 ErrorCode.FORBIDDEN,
                 request_error=True,
             )
+        self._check_embed(query, caller)
+        return query
+
+    def _check_embed(self, query: str, caller: Caller) -> None:
         if caller.documents is not None and self._embed_digest(query) not in caller.documents:
             raise Refusal(
                 "this embed token may only run the documents it was created for",
                 ErrorCode.FORBIDDEN,
                 request_error=True,
             )
-        return query
 
     def _embed_digest(self, query: str) -> str | None:
         """The digest embed tokens list ``query`` by (a trusted document's text: bounded)."""
