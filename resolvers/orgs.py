@@ -139,7 +139,7 @@ class Organization(Node):
         return await alert_fields.webhook_endpoints(info, self.org_id)
 
     @strawberry.field(
-        description="The organization's API keys, revoked and expired ones included, oldest first. Requires keys:manage (null with a FORBIDDEN error otherwise).",
+        description="The organization's API keys, revoked and expired ones included, newest first, at most 100. Requires keys:manage (null with a FORBIDDEN error otherwise).",
         extensions=[requires(Permission.KEYS_MANAGE)],
     )
     async def api_keys(self, info: Info) -> list[ApiKey] | None:

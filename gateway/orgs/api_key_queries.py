@@ -43,12 +43,13 @@ async def insert_api_key(
 _RECORD_COLUMNS = [c for c in api_keys.c if c.name != "key_hash"]
 
 
-async def list_api_keys(conn: AsyncConnection, *, org_id: str) -> list[ApiKeyRecord]:
-    """The organization's keys, revoked ones included, oldest first."""
+async def list_api_keys(conn: AsyncConnection, *, org_id: str, limit: int) -> list[ApiKeyRecord]:
+    """The organization's newest keys, revoked ones included, newest first."""
     stmt = (
         select(*_RECORD_COLUMNS)
         .where(api_keys.c.org_id == org_id)
-        .order_by(api_keys.c.created_at, api_keys.c.id)
+        .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+        .limit(limit)
     )
     return [record(ApiKeyRecord, row) for row in await conn.execute(stmt)]
 

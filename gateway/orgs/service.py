@@ -125,9 +125,10 @@ async def revoke_api_key(
         raise NotFound("active API key", key_id, "keyId")
 
 
-async def api_keys(db: Database, org_id: str) -> list[ApiKeyRecord]:
+async def api_keys(db: Database, org_id: str, *, limit: int = 100) -> list[ApiKeyRecord]:
+    """The organization's newest keys (revoked and expired ones included), newest first."""
     async with db.read() as conn:
-        return await api_key_queries.list_api_keys(conn, org_id=org_id)
+        return await api_key_queries.list_api_keys(conn, org_id=org_id, limit=limit)
 
 
 async def api_key(db: Database, org_id: str, key_id: str) -> ApiKeyRecord | None:

@@ -24,6 +24,7 @@ from tests.orgs.keys_support import (
     setup_orgs,
 )
 from tests.support import NOW, SERVICE, MovableClock
+from tests.web.test_response_cache import cache_of
 
 VIEWER = "{ viewer { permissions apiKeyName } organization { name } }"
 USAGE = "{ organization { usage { summary { calls } } } }"
@@ -148,8 +149,10 @@ async def test_revoked_key_is_never_answered_from_the_response_cache(
     made = (await run(client, CREATE_KEY, admin, **_variables()))["data"]["createApiKey"]
     secret = made["secret"]
     first = await post(client, USAGE, secret)
+    hits = cache_of(app).hits
     second = await post(client, USAGE, secret)
     assert first.json()["data"] == second.json()["data"]
+    assert cache_of(app).hits == hits + 1  # the answer is cached for this key's callers
     await run(client, REVOKE_KEY, admin, id=made["apiKey"]["id"])
     refused = await post(client, USAGE, secret)
     assert refused.status_code == 401
