@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # A persisted-documents manifest ({"sha256:<hex>": "<document>"}, as GraphQL Code Generator's
     # client-preset writes it) whose documents are trusted too, checked at start-up.
     trusted_documents_file: str | None = None
+    # Who may show /dashboard in an iframe (the CSP's frame-ancestors: space-separated origins,
+    # e.g. "https://app.partner.example"); 'none' by default.
+    dashboard_frame_ancestors: str = Field(default="'none'", pattern=r"^[^;,\r\n]+$")
     # The trusted documents run from plans made at start-up instead of graphql-core (0: off).
     planned_documents: bool = True
     host: str = "127.0.0.1"

@@ -57,6 +57,8 @@ FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
 FIRST_DEFAULTS.update(alerts=20, deliveries=20)
 FIRST_MAXIMUMS.update(alerts=100, deliveries=100)
 FIXED_BOUNDS.update(alertRules=100, webhookEndpoints=10, eventTypes=5, thresholds=10)
+# API keys and embed tokens, newest first.
+FIXED_BOUNDS.update(apiKeys=100, embedTokens=100)
 BUCKETED = {"timeSeries", "usageTrend"}
 PERIOD_FIELDS = {"usage", "consumption", "credits"}
 # Presets span at most a month: the most buckets they can have.

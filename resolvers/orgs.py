@@ -25,6 +25,8 @@ from resolvers.consumption.types import OpeningConnection
 from resolvers.context import Info
 from resolvers.enums import AiBillingMode, AiProvider, PeriodPreset
 from resolvers.errors import NotFound
+from resolvers.keys import fields as key_fields
+from resolvers.keys.types import ApiKey, EmbedToken
 from resolvers.node import Node, encode_global_id
 from resolvers.period import AFTER_ARG, FIRST_ARG, PERIOD_ARG, PeriodInput, period_for
 from resolvers.permissions import requires
@@ -135,6 +137,20 @@ class Organization(Node):
     )
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint] | None:
         return await alert_fields.webhook_endpoints(info, self.org_id)
+
+    @strawberry.field(
+        description="The organization's API keys, revoked and expired ones included, newest first, at most 100. Requires keys:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.KEYS_MANAGE)],
+    )
+    async def api_keys(self, info: Info) -> list[ApiKey] | None:
+        return await key_fields.api_keys(info, self.org_id)
+
+    @strawberry.field(
+        description="The organization's embed tokens not yet expired (revoked ones included), newest first, at most 100. Requires keys:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.KEYS_MANAGE)],
+    )
+    async def embed_tokens(self, info: Info) -> list[EmbedToken] | None:
+        return await key_fields.embed_tokens(info, self.org_id)
 
     @strawberry.field(
         description="What the alert rules fired, newest first, and whether each still holds: only the alerts on figures the caller may see (consumption:view for interview credits, credits:view for AI credits)."

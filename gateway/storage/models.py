@@ -74,6 +74,32 @@ class ApiKey(SQLModel, table=True):
     permissions: str = Field(max_length=1000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who made it: "member:<id>", "key:<id>" or "service" (null for keys older than the column).
+    created_by: str | None = Field(default=None, max_length=200)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Coarse: written at most once a minute per key, off the request's path.
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EmbedToken(SQLModel, table=True):
+    """A short-lived, read-only token that runs only the listed trusted documents."""
+
+    __tablename__ = "embed_tokens"
+    __table_args__ = (Index("ix_embed_tokens_token_hash", "token_hash"),)
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=32)
+    # sha256 of the whole secret; the secret itself is never stored.
+    token_hash: str = Field(max_length=64)
+    # Space-separated: the documents as named at creation, and the digests of their
+    # canonical forms (what a request's document is checked against).
+    documents: str = Field(max_length=2000)
+    document_digests: str = Field(max_length=2000)
+    permissions: str = Field(max_length=1000)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AiModel(SQLModel, table=True):

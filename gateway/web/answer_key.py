@@ -37,8 +37,11 @@ from resolvers.schema import DOCUMENTS
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})
 # Alerts, rules, endpoints and deliveries change without moving the data versions (the
-# delivery worker writes them): answers that select them are never cached.
-UNVERSIONED_FIELDS = frozenset({"alerts", "alertRules", "webhookEndpoints", "deliveries"})
+# delivery worker writes them), and so do API keys and embed tokens (a key's last use, a
+# revocation): answers that select them are never cached.
+UNVERSIONED_FIELDS = frozenset(
+    {"alerts", "alertRules", "webhookEndpoints", "deliveries", "apiKeys", "embedTokens"}
+)
 # `trend` reads the instant unless it compares with the whole previous month (its default).
 TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", TrendBasis.PREVIOUS_MONTH.value
 VIEWER_FIELD = "viewer"
@@ -143,7 +146,7 @@ def answer_key(
     ):
         return None
     today = now.astimezone(ZoneInfo(organization.time_zone)).date()
-    who = [caller.kind.value, caller.member_id, caller.api_key_id] if document.personal else []
+    who = [caller.kind.value, caller.credential_id] if document.personal else []
     parts = [
         schema_tag,
         document.digest,

@@ -78,6 +78,8 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         settle_heap()
         yield
+        # The last uses of API keys still being written, before the database goes.
+        await state.authenticator.last_used.drain()
         await state.rate_limiter.close()
         await graphql.persisted.close()
         await graphql.responses.close()
@@ -89,7 +91,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
-            *dashboard_routes(),
+            *dashboard_routes(settings.dashboard_frame_ancestors),
             Route("/healthz", _healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

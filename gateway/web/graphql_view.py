@@ -21,7 +21,7 @@ from gateway.alerting import delivery_options
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
-from gateway.orgs.credentials import Caller
+from gateway.orgs.credentials import Caller, CredentialKind
 from gateway.web.answer_key import vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
@@ -36,6 +36,7 @@ from loaders import build_loaders
 from resolvers.charge import REQUEST_FEE, Charge
 from resolvers.context import Context
 from resolvers.documents import trusted_documents
+from resolvers.documents.embeddable import EmbeddableDocuments
 from resolvers.documents.manifest import load_manifest
 from resolvers.error_codes import code_errors
 from resolvers.limits import rate_limited
@@ -81,6 +82,7 @@ class GraphQLEndpoint:
             timeout_s=state.settings.redis_timeout_s,
         )
         self.responses = ResponseCache(state.settings, state.clock, default_schema)
+        self.embeddable = EmbeddableDocuments(self.persisted.trusted)
         # The trusted documents, planned once (not when tracing wraps the schema: no spans).
         plan = schema is None and state.settings.planned_documents
         self.planner = (
@@ -141,7 +143,8 @@ class GraphQLEndpoint:
                 response = _json(planned, 200, charge, media)
                 return await self.responses.keep(cached, request, planned, charge, response)
         operations = {OperationType.QUERY}
-        if request.method == "POST":
+        # An embed token reads: its documents are queries, and nothing else runs under it.
+        if request.method == "POST" and caller.kind is not CredentialKind.EMBED:
             operations.add(OperationType.MUTATION)
         try:
             result = await self._schema.execute(
@@ -152,6 +155,9 @@ class GraphQLEndpoint:
                 allowed_operation_types=operations,
             )
         except InvalidOperationTypeError:
+            if caller.kind is CredentialKind.EMBED:
+                reads_only = Refusal("an embed token only reads", ErrorCode.FORBIDDEN, status=403)
+                return _refused(reads_only, charge, media)
             # GraphQL over HTTP: a mutation sent with GET is 405, not a server fault.
             return _refused(Refusal("mutations are sent with POST", status=405), charge, media)
         except CannotGetOperationTypeError as exc:
@@ -187,6 +193,7 @@ class GraphQLEndpoint:
             cursors=self._cursors,
             charge=charge,
             webhooks=delivery_options(self._state.settings),
+            embeddable=self.embeddable.resolve,
         )
 
 

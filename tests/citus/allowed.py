@@ -22,6 +22,12 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "to carry its organization, or a reference table map hashes to organizations",
     ),
     (
+        r"SELECT embed_tokens\.org_id, .* FROM embed_tokens LEFT OUTER JOIN organizations "
+        r"ON organizations\.id = embed_tokens\.org_id WHERE embed_tokens\.token_hash = "
+        r"\$\d+::VARCHAR",
+        "an embed token names no organization either: its hash is looked up like an API key's",
+    ),
+    (
         r"SELECT max\(ai_calls\.occurred_at\) AS max_1 FROM ai_calls "
         r"WHERE ai_calls\.model_id = \$1::VARCHAR",
         "a new catalog price may not start before a call already priced with the old one, in "

@@ -2,7 +2,7 @@
 // summary tile; the breakdowns and the activity log are their own modules.
 
 import { alertsBanner } from "./alerts-banner.js";
-import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
+import { documentText, embedded, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
 import { credits, integer, isPositive, money, periodLabel, plural } from "./format.js";
 import { showError, showMessage, showOrg } from "./messages.js";
@@ -116,7 +116,7 @@ function renderUsage() {
       "div",
       { class: "cards three" },
       reasonCard(data, valueOf, show, inCost),
-      userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers }),
+      userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers, embedded: embedded() }),
       modelCard(data, valueOf, show, inCost),
     ),
     activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, onLoadMore: loadMoreActivity }),
