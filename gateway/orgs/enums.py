@@ -16,6 +16,7 @@ class Permission(StrEnum):
     CREDITS_VIEW = "credits:view"
     CONSUMPTION_VIEW = "consumption:view"
     ALERTS_MANAGE = "alerts:manage"
+    AUDIT_VIEW = "audit:view"
 
 
 class AiBillingMode(StrEnum):

@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor
 from gateway.core.errors import NotFound
 from gateway.orgs import api_key_queries, member_queries
 from gateway.orgs import queries as org_queries
@@ -26,12 +28,18 @@ async def require_org(conn: AsyncConnection, org_id: str) -> OrgRecord:
 
 
 async def put_member(
-    db: Database, org_id: str, member_id: str, body: MemberIn, *, now: datetime
+    db: Database,
+    org_id: str,
+    member_id: str,
+    body: MemberIn,
+    *,
+    now: datetime,
+    actor: Actor = SERVICE_ACTOR,
 ) -> bool:
     """Create or update a member (a removed one comes back); True when it is new."""
     async with db.write() as conn:
         await require_org(conn, org_id)
-        known = await member_queries.existing_member_ids(conn, org_id=org_id, ids=[member_id])
+        known = await member_queries.members_by_ids(conn, org_id=org_id, ids=[member_id])
         await member_queries.upsert_member(
             conn,
             org_id=org_id,
@@ -41,16 +49,31 @@ async def put_member(
             role=body.role.value,
             now=now,
         )
+        await audit.member_put(
+            conn,
+            org_id=org_id,
+            member_id=member_id,
+            before=known[0] if known else None,
+            values=body.model_dump(),
+            actor=actor,
+            at=now,
+        )
         await move_versions(conn, [org_id])
     return not known
 
 
-async def remove_member(db: Database, org_id: str, member_id: str, *, now: datetime) -> None:
+async def remove_member(
+    db: Database, org_id: str, member_id: str, *, now: datetime, actor: Actor = SERVICE_ACTOR
+) -> None:
     """Flag a member removed; their calls stay, as "Unknown user"."""
     async with db.write() as conn:
         await require_org(conn, org_id)
+        before = await member_queries.members_by_ids(conn, org_id=org_id, ids=[member_id])
         removed = await member_queries.remove_member(
             conn, org_id=org_id, member_id=member_id, now=now
+        )
+        await audit.member_removed(
+            conn, org_id=org_id, before=before[0] if before else None, actor=actor, at=now
         )
         await move_versions(conn, [org_id] if removed else [])
     if not removed:
@@ -67,7 +90,7 @@ class CreatedApiKey:
 
 
 async def create_api_key(
-    db: Database, org_id: str, body: ApiKeyIn, *, now: datetime
+    db: Database, org_id: str, body: ApiKeyIn, *, now: datetime, actor: Actor = SERVICE_ACTOR
 ) -> CreatedApiKey:
     """A new key bound to the organization; only its hash is stored, the secret shown once."""
     key_id, secret = new_api_key()
@@ -82,13 +105,26 @@ async def create_api_key(
             permissions=body.permissions,
             now=now,
         )
+        await audit.api_key_created(
+            conn,
+            org_id=org_id,
+            key_id=key_id,
+            name=body.name,
+            permissions=body.permissions,
+            actor=actor,
+            at=now,
+        )
     return CreatedApiKey(key_id, body.name, sorted(set(body.permissions)), secret, now)
 
 
-async def revoke_api_key(db: Database, org_id: str, key_id: str, *, now: datetime) -> None:
+async def revoke_api_key(
+    db: Database, org_id: str, key_id: str, *, now: datetime, actor: Actor = SERVICE_ACTOR
+) -> None:
     async with db.write() as conn:
         await require_org(conn, org_id)
         revoked = await api_key_queries.revoke_api_key(conn, org_id=org_id, key_id=key_id, now=now)
+        if revoked:
+            await audit.api_key_revoked(conn, org_id=org_id, key_id=key_id, actor=actor, at=now)
     if not revoked:
         raise NotFound("active API key", key_id, "keyId")
 
