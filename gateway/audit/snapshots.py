@@ -74,8 +74,9 @@ def _object(values: Mapping[str, Any]) -> Snapshot:
             continue
         if is_secret_name(name):
             out[camel(name)] = None if value is None else SECRET_MARKER
-        elif name.endswith(E4_SUFFIX) and isinstance(value, int) and not isinstance(value, bool):
-            out[camel(name.removesuffix(E4_SUFFIX))] = decimal_text(value, E4_PLACES)
+        elif name.endswith(E4_SUFFIX) and (value is None or type(value) is int):
+            shown = None if value is None else decimal_text(value, E4_PLACES)
+            out[camel(name.removesuffix(E4_SUFFIX))] = shown
         else:
             out[camel(name)] = _plain(value)
     return out
