@@ -1,6 +1,7 @@
 """No answer for one organization ever carries another's data: random organizations are seeded
-through /v1, then every page query, node and nodes (with the other organizations' ids) and both
-exports of each organization are searched for the others' ids, names, emails and numbers."""
+through /v1, then every page query, node and nodes (with the other organizations' ids), the
+audit log and the three exports of each organization are searched for the others' ids, names,
+emails and numbers."""
 
 from __future__ import annotations
 
@@ -164,7 +165,8 @@ query { organization { id name
     timeSeries { creditsCharged } }
   consumption(period: {preset: CURRENT_BILLING_PERIOD}) { id creditsUsed
     byOpening(first: 10) { edges { node { jobTitle creditsUsed opening { id jobTitle } } } } }
-  openings(first: 10) { edges { node { id jobTitle } } } } }
+  openings(first: 10) { edges { node { id jobTitle } } }
+  auditLog(first: 100) { edges { cursor node { id actor { id } targetId before after } } } } }
 """
 NODES = """
 query($ids: [ID!]!, $one: ID!) {
@@ -191,7 +193,7 @@ async def _answers(client: httpx.AsyncClient, org: Seeded, others: list[Seeded])
         data = response.json()["data"]
         assert data["node"] is None and set(data["nodes"]) <= {None}, response.text
         answers.append(response.text)
-    for name in ("ai-usage", "consumption"):
+    for name in ("ai-usage", "consumption", "audit-log"):
         response = await client.get(
             f"/v1/exports/{name}",
             params={"from": "2026-11-01", "to": "2026-11-30", "format": "csv"},
@@ -229,3 +231,5 @@ async def test_no_answer_carries_another_organizations_data(
         page = (await _answers(client, org, []))[0]
         for call in org.calls:
             assert encode_global_id("UsageCall", org.org_id, call["eventId"]) in page
+        for member in org.members:  # in the audit log
+            assert member["email"] in page
