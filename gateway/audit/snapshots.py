@@ -3,7 +3,8 @@
 A snapshot is a flat JSON object with camelCase keys. Secrets never enter it: a field whose name
 says it holds a secret (a webhook signing secret, an API key's hash, a token) is replaced by
 ``SECRET_MARKER`` when it is set, and so is any text that looks like one of the gateway's own
-secrets (``whsec_...``, ``ugk_...``) wherever it appears.
+secrets (``whsec_...``, ``ugk_...``) wherever it appears. A URL keeps its scheme, host and path:
+its query and any user or password (where receivers often carry a token) read as the marker.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
@@ -38,6 +40,21 @@ Snapshot = dict[str, Any]
 def is_secret_name(name: str) -> bool:
     lower = name.lower()
     return lower in SECRET_NAMES or any(word in lower for word in SECRET_WORDS)
+
+
+def safe_url(url: str) -> str:
+    """The URL without what may authenticate to it: its query and its user information."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return SECRET_MARKER
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    if parts.username is not None or parts.password is not None:
+        host = f"{SECRET_MARKER}@{host}"
+    query = SECRET_MARKER if parts.query else ""
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
 def camel(name: str) -> str:
@@ -74,6 +91,8 @@ def _object(values: Mapping[str, Any]) -> Snapshot:
             continue
         if is_secret_name(name):
             out[camel(name)] = None if value is None else SECRET_MARKER
+        elif (name == "url" or name.endswith("_url")) and isinstance(value, str):
+            out[camel(name)] = safe_url(value)
         elif name.endswith(E4_SUFFIX) and (value is None or type(value) is int):
             shown = None if value is None else decimal_text(value, E4_PLACES)
             out[camel(name.removesuffix(E4_SUFFIX))] = shown

@@ -63,6 +63,17 @@ def test_secrets_are_replaced_by_the_marker_wherever_they_are() -> None:
     }
 
 
+def test_urls_lose_their_query_and_credentials() -> None:
+    values = {
+        "url": "https://bot:s3cret@hooks.example.com:8443/in/T0/B0?token=abc#frag",
+        "callback_url": "https://hooks.example.com/in",
+    }
+    assert snapshot(values) == {
+        "url": f"https://{SECRET_MARKER}@hooks.example.com:8443/in/T0/B0?{SECRET_MARKER}",
+        "callbackUrl": "https://hooks.example.com/in",
+    }
+
+
 def test_amounts_dates_and_enums_read_as_the_api_writes_them() -> None:
     values = {
         "credits_per_period_e4": 4_000_000,
