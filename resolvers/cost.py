@@ -54,8 +54,8 @@ FIRST_MAXIMUMS = {
 }
 FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
 # Alerts and webhooks (mutations are priced like queries: by what they select).
-FIRST_DEFAULTS.update(alerts=20, deliveries=20)
-FIRST_MAXIMUMS.update(alerts=100, deliveries=100)
+FIRST_DEFAULTS.update(alerts=20, deliveries=20, auditLog=50)
+FIRST_MAXIMUMS.update(alerts=100, deliveries=100, auditLog=100)
 FIXED_BOUNDS.update(alertRules=100, webhookEndpoints=10, eventTypes=5, thresholds=10)
 # API keys and embed tokens, newest first.
 FIXED_BOUNDS.update(apiKeys=100, embedTokens=100)

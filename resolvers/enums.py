@@ -50,7 +50,7 @@ graphql_enum(
     Role,
     "A member's role in the organization.",
     {
-        Role.ACCOUNT_ADMIN: "Manages the account: credits:view, consumption:view, alerts:manage and keys:manage.",
+        Role.ACCOUNT_ADMIN: "Manages the account: credits:view, consumption:view, alerts:manage, keys:manage and audit:view.",
         Role.ADMIN: "Administers the workspace: credits:view and alerts:manage.",
         Role.STAFFING: "Runs hiring: credits:view.",
         Role.INTERVIEWER: "Interviews candidates: credits:view.",

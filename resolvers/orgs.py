@@ -16,6 +16,7 @@ from gateway.usage.service import UsagePage
 from resolvers.alerts import fields as alert_fields
 from resolvers.alerts.endpoints import WebhookEndpoint
 from resolvers.alerts.types import AlertConnection, AlertRule
+from resolvers.audit import SINCE_DESCRIPTION, AuditEventConnection, audit_log_connection
 from resolvers.consumption.resolvers import (
     ConsumptionPeriod,
     consumption_period,
@@ -165,6 +166,21 @@ class Organization(Node):
         return await alert_fields.alerts_connection(
             info, self.org_id, first=first, after=after, active=active
         )
+
+    @strawberry.field(
+        description="Every change of the organization's settings, plans, members and roles, API keys, credit purchases, alert rules and webhook endpoints: who, when, what, and the values before and after (secrets never). Newest first; kept at least a year. Requires audit:view (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.AUDIT_VIEW)],
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
+        since: Annotated[
+            datetime.datetime | None, strawberry.argument(description=SINCE_DESCRIPTION)
+        ] = None,
+    ) -> AuditEventConnection | None:
+        return await audit_log_connection(info, self.org_id, first=first, after=after, since=since)
 
     @classmethod
     def from_record(cls, org: OrgRecord) -> Organization:

@@ -17,6 +17,7 @@ class Permission(StrEnum):
     CONSUMPTION_VIEW = "consumption:view"
     ALERTS_MANAGE = "alerts:manage"
     KEYS_MANAGE = "keys:manage"
+    AUDIT_VIEW = "audit:view"
 
 
 class AiBillingMode(StrEnum):

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor, actor_of
 from gateway.core.errors import InvalidInput, NotFound, Problem
 from gateway.orgs import api_key_queries, embed_queries, member_queries
 from gateway.orgs import queries as org_queries
@@ -42,12 +44,18 @@ async def require_org(conn: AsyncConnection, org_id: str) -> OrgRecord:
 
 
 async def put_member(
-    db: Database, org_id: str, member_id: str, body: MemberIn, *, now: datetime
+    db: Database,
+    org_id: str,
+    member_id: str,
+    body: MemberIn,
+    *,
+    now: datetime,
+    actor: Actor = SERVICE_ACTOR,
 ) -> bool:
     """Create or update a member (a removed one comes back); True when it is new."""
     async with db.write() as conn:
         await require_org(conn, org_id)
-        known = await member_queries.existing_member_ids(conn, org_id=org_id, ids=[member_id])
+        known = await member_queries.members_by_ids(conn, org_id=org_id, ids=[member_id])
         await member_queries.upsert_member(
             conn,
             org_id=org_id,
@@ -57,16 +65,31 @@ async def put_member(
             role=body.role.value,
             now=now,
         )
+        await audit.member_put(
+            conn,
+            org_id=org_id,
+            member_id=member_id,
+            before=known[0] if known else None,
+            values=body.model_dump(),
+            actor=actor,
+            at=now,
+        )
         await move_versions(conn, [org_id])
     return not known
 
 
-async def remove_member(db: Database, org_id: str, member_id: str, *, now: datetime) -> None:
+async def remove_member(
+    db: Database, org_id: str, member_id: str, *, now: datetime, actor: Actor = SERVICE_ACTOR
+) -> None:
     """Flag a member removed; their calls stay, as "Unknown user"."""
     async with db.write() as conn:
         await require_org(conn, org_id)
+        before = await member_queries.members_by_ids(conn, org_id=org_id, ids=[member_id])
         removed = await member_queries.remove_member(
             conn, org_id=org_id, member_id=member_id, now=now
+        )
+        await audit.member_removed(
+            conn, org_id=org_id, before=before[0] if before else None, actor=actor, at=now
         )
         await move_versions(conn, [org_id] if removed else [])
     if not removed:
@@ -110,6 +133,16 @@ async def create_api_key(
             created_by=by.actor,
             expires_at=body.expires_at,
         )
+        await audit.api_key_created(
+            conn,
+            org_id=org_id,
+            key_id=key_id,
+            name=body.name,
+            permissions=body.permissions,
+            actor=actor_of(by),
+            at=now,
+            expires_at=body.expires_at,
+        )
     permissions = sorted(set(body.permissions))
     return CreatedApiKey(key_id, body.name, permissions, secret, now, body.expires_at, by.actor)
 
@@ -121,6 +154,10 @@ async def revoke_api_key(
     async with db.write() as conn:
         await require_org(conn, org_id)
         revoked = await api_key_queries.revoke_api_key(conn, org_id=org_id, key_id=key_id, now=now)
+        if revoked:
+            await audit.api_key_revoked(
+                conn, org_id=org_id, key_id=key_id, actor=actor_of(by), at=now
+            )
     if not revoked:
         raise NotFound("active API key", key_id, "keyId")
 
@@ -192,6 +229,16 @@ async def create_embed_token(
             now=now,
             expires_at=expires_at,
         )
+        await audit.embed_token_created(
+            conn,
+            org_id=by.org_id,
+            token_id=token_id,
+            documents=names,
+            permissions=permissions,
+            expires_at=expires_at,
+            actor=actor_of(by),
+            at=now,
+        )
     token = EmbedTokenRecord(
         org_id=by.org_id,
         id=token_id,
@@ -212,6 +259,10 @@ async def revoke_embed_token(db: Database, by: Caller, token_id: str, *, now: da
         revoked = await embed_queries.revoke_embed_token(
             conn, org_id=by.org_id, token_id=token_id, now=now
         )
+        if revoked:
+            await audit.embed_token_revoked(
+                conn, org_id=by.org_id, token_id=token_id, actor=actor_of(by), at=now
+            )
     if not revoked:
         raise NotFound("active embed token", token_id, "id")
 

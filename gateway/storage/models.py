@@ -362,3 +362,4 @@ from gateway.storage.alert_models import (  # noqa: E402, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from gateway.storage.audit_models import AuditEvent  # noqa: E402, F401

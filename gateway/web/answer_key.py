@@ -38,9 +38,10 @@ from resolvers.schema import DOCUMENTS
 INSTANT_FIELDS = frozenset({"previousYear"})
 # Alerts, rules, endpoints and deliveries change without moving the data versions (the
 # delivery worker writes them), and so do API keys and embed tokens (a key's last use, a
-# revocation): answers that select them are never cached.
+# revocation) and the audit log (an API key's creation moves no version): answers that select
+# them are never cached.
 UNVERSIONED_FIELDS = frozenset(
-    {"alerts", "alertRules", "webhookEndpoints", "deliveries", "apiKeys", "embedTokens"}
+    {"alerts", "alertRules", "webhookEndpoints", "deliveries", "apiKeys", "embedTokens", "auditLog"}
 )
 # `trend` reads the instant unless it compares with the whole previous month (its default).
 TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", TrendBasis.PREVIOUS_MONTH.value

@@ -23,6 +23,7 @@ async def test_org_member_ingest_and_viewer(client: httpx.AsyncClient) -> None:
             "viewer": {
                 "permissions": [
                     "alerts:manage",
+                    "audit:view",
                     "consumption:view",
                     "credits:view",
                     "keys:manage",

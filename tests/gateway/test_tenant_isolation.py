@@ -1,7 +1,8 @@
 """No answer for one organization ever carries another's data: random organizations are seeded
-through /v1, then every page query, node and nodes (with the other organizations' ids) and both
-exports of each organization are searched for the others' ids, names, emails and numbers; their
-API keys and embed tokens are listed, and revoking another organization's is NOT_FOUND."""
+through /v1, then every page query, node and nodes (with the other organizations' ids), the
+audit log and the three exports of each organization are searched for the others' ids, names,
+emails and numbers; their API keys and embed tokens are listed, and revoking another
+organization's is NOT_FOUND."""
 
 from __future__ import annotations
 
@@ -191,7 +192,8 @@ query { organization { id name
     byOpening(first: 10) { edges { node { jobTitle creditsUsed opening { id jobTitle } } } } }
   openings(first: 10) { edges { node { id jobTitle } } }
   apiKeys { id name createdBy }
-  embedTokens { id createdBy documents } } }
+  embedTokens { id createdBy documents }
+  auditLog(first: 100) { edges { cursor node { id actor { id } targetId before after } } } } }
 """
 EMBED = """mutation($documents: [String!]!) {
   createEmbedToken(documents: $documents, ttlSeconds: 3600) { embedToken { id } } }"""
@@ -234,7 +236,7 @@ async def _answers(client: httpx.AsyncClient, org: Seeded, others: list[Seeded])
             )
             codes = [error["extensions"]["code"] for error in response.json()["errors"]]
             assert response.json()["data"] is None and codes == ["NOT_FOUND"], response.text
-    for name in ("ai-usage", "consumption"):
+    for name in ("ai-usage", "consumption", "audit-log"):
         response = await client.get(
             f"/v1/exports/{name}",
             params={"from": "2026-11-01", "to": "2026-11-30", "format": "csv"},
@@ -273,3 +275,5 @@ async def test_no_answer_carries_another_organizations_data(
         for call in org.calls:
             assert encode_global_id("UsageCall", org.org_id, call["eventId"]) in page
         assert org.api_keys[0]["id"] in page and org.embed_tokens[0] in page
+        for member in org.members:  # in the audit log
+            assert member["email"] in page

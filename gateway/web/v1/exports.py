@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from gateway.audit import export as audit_export
 from gateway.consumption import export as consumption_export
 from gateway.core.calendar import unsupported_date
 from gateway.core.errors import ErrorCode
@@ -156,4 +157,12 @@ consumption_export_route = Export(
     consumption_export.COLUMNS,
     consumption_export.consumption_pages,
     consumption_export.row_count,
+)
+audit_log_export = Export(
+    Permission.AUDIT_VIEW,
+    "audit-log",
+    "Audit log",
+    audit_export.COLUMNS,
+    audit_export.audit_log_pages,
+    audit_export.row_count,
 )

@@ -21,6 +21,7 @@ from gateway.web.responses import JSONResponse
 from gateway.web.v1 import openapi_bodies as bodies
 from gateway.web.v1.exports import MEDIA_TYPES, PLAIN_DATE
 from gateway.web.v1.openapi_alerts import alert_paths
+from gateway.web.v1.openapi_audit import audit_paths
 
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn,
@@ -250,7 +251,9 @@ def document() -> dict[str, Any]:
         },
         "/v1/exports/ai-usage": {"get": _export("The AI-usage export", "credits:view")},
         "/v1/exports/consumption": {"get": _export("The consumption export", "consumption:view")},
+        "/v1/exports/audit-log": {"get": _export("The audit-log export", "audit:view")},
         **alert_paths(_op, _ref),
+        **audit_paths(_errors, ANY),
     }
     return {
         "openapi": "3.1.0",

@@ -56,7 +56,8 @@ export async function loadUsage() {
     const query = await documentText("usageQuery");
     // This month's pill compares with the same point of last month: its own small document,
     // sent beside the page's (a refusal of it only leaves the pill out).
-    const trend = usage.period === "THIS_MONTH" ? loadTrend() : Promise.resolve(null);
+    // Embedded, the token runs only the documents it lists: the page's own trend serves.
+    const trend = usage.period === "THIS_MONTH" && !embedded() ? loadTrend() : Promise.resolve(null);
     const body = await graphql(query, { period: { preset: usage.period } });
     const samePoint = await trend;
     if (serial !== usage.serial) return;
