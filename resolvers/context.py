@@ -35,6 +35,10 @@ class Context:
     webhooks: Options = field(
         default_factory=lambda: Options(production=False, allow_private=False)
     )
+    # The key that signs bulk export download URLs, and the base of those URLs
+    # (scheme://host of this request).
+    bulk_url_secret: bytes = b""
+    base_url: str = ""
 
     async def organization(self) -> OrgRecord | None:
         """The caller's organization, read once per request whoever asks first."""

@@ -16,6 +16,7 @@ from gateway.usage.service import UsagePage
 from resolvers.alerts import fields as alert_fields
 from resolvers.alerts.endpoints import WebhookEndpoint
 from resolvers.alerts.types import AlertConnection, AlertRule
+from resolvers.bulk import LIST_DEFAULT, LIST_MAX, BulkExport, bulk_exports
 from resolvers.consumption.resolvers import (
     ConsumptionPeriod,
     consumption_period,
@@ -149,6 +150,19 @@ class Organization(Node):
         return await alert_fields.alerts_connection(
             info, self.org_id, first=first, after=after, active=active
         )
+
+    @strawberry.field(
+        description="The organization's bulk exports, newest first: only the kinds the caller may export."
+    )
+    async def bulk_exports(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many, 1-{LIST_MAX} (default {LIST_DEFAULT})."),
+        ] = LIST_DEFAULT,
+    ) -> list[BulkExport]:
+        return await bulk_exports(info, self.org_id, first)
 
     @classmethod
     def from_record(cls, org: OrgRecord) -> Organization:

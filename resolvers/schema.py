@@ -17,7 +17,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
-from resolvers.alerts.mutation import Mutation
+from resolvers.alerts.mutation import Mutation as AlertsMutation
+from resolvers.bulk import BulkExportMutation
 from resolvers.catalog import AiModel
 from resolvers.consumption.types import Opening
 from resolvers.guard import BoundedDocuments, DocumentStore
@@ -42,6 +43,13 @@ SHAPE_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 ]
+
+
+@strawberry.type(
+    description="Changes: alert rules, webhook endpoints and bulk exports of the caller's organization."
+)
+class Mutation(AlertsMutation, BulkExportMutation):
+    pass
 
 
 class GatewaySchema(strawberry.Schema):

@@ -336,3 +336,4 @@ from gateway.storage.alert_models import (  # noqa: E402, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from gateway.storage.bulk_models import BulkExport  # noqa: E402, F401

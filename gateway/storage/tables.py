@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from gateway.storage import alert_models, models
+from gateway.storage import alert_models, bulk_models, models
 
 
 def _t(model: type[object]) -> Table:
@@ -40,3 +40,4 @@ alert_states = _t(alert_models.AlertState)
 alerts = _t(alert_models.Alert)
 webhook_endpoints = _t(alert_models.WebhookEndpoint)
 webhook_deliveries = _t(alert_models.WebhookDelivery)
+bulk_exports = _t(bulk_models.BulkExport)
