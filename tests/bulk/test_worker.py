@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 
 from gateway.alerts import endpoints as endpoint_service
@@ -17,6 +18,7 @@ from gateway.bulk import worker as bulk_worker
 from gateway.bulk.records import BulkExportRecord
 from gateway.storage.db import Database
 from tests.bulk.support import LEASE, TTL, download, options, read, run_worker, started
+from tests.alerts.test_readme import _blocks, _schema_for
 from tests.gateway.test_export_ai_usage import _seed as seed_ai_usage
 from tests.support import MovableClock, bearer, member_token
 
@@ -193,3 +195,6 @@ async def test_the_finished_webhook_goes_through_the_outbox(
         "error": None,
     }
     assert await endpoint_service.deliveries(db, "acme", made["other"], after=None, limit=10) == []
+    # The body is the one the payload catalog of docs/partners.md describes.
+    root = json.loads(_blocks("json")[0])
+    jsonschema.validate(payload, _schema_for(root, "bulk_export.finished"))
