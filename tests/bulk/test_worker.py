@@ -17,8 +17,8 @@ from gateway.bulk import queries
 from gateway.bulk import worker as bulk_worker
 from gateway.bulk.records import BulkExportRecord
 from gateway.storage.db import Database
-from tests.bulk.support import LEASE, TTL, download, options, read, run_worker, started
 from tests.alerts.test_readme import _blocks, _schema_for
+from tests.bulk.support import LEASE, TTL, download, options, read, run_worker, started
 from tests.gateway.test_export_ai_usage import _seed as seed_ai_usage
 from tests.support import MovableClock, bearer, member_token
 
