@@ -142,7 +142,7 @@ def check_download(
     now: datetime,
 ) -> None:
     """Raise ``DownloadRefused`` unless the URL was signed for this job and has not expired."""
-    if not expires or not expires.isdigit() or len(expires) > 12:
+    if not expires or not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
         raise DownloadRefused("expires", "missing or not a Unix time")
     if not signature:
         raise DownloadRefused("signature", "missing")

@@ -28,4 +28,5 @@ def signature(secret: bytes, *, org_id: str, job_id: str, expires: int) -> str:
 
 def verify(secret: bytes, *, org_id: str, job_id: str, expires: int, given: str) -> bool:
     wanted = signature(secret, org_id=org_id, job_id=job_id, expires=expires)
-    return hmac.compare_digest(wanted, given)
+    # As bytes: compare_digest refuses str with characters outside ASCII.
+    return hmac.compare_digest(wanted.encode(), given.encode())

@@ -115,14 +115,20 @@ async def _keep_lease(
     every = options.lease.total_seconds() / 3
     while True:
         await asyncio.sleep(every)
-        async with db.write() as conn:
-            held = await queries.update_claimed(
-                conn,
-                org_id=job.org_id,
-                job_id=job.id,
-                claim=claim,
-                lease_until=clock() + options.lease,
-            )
+        try:
+            async with db.write() as conn:
+                held = await queries.update_claimed(
+                    conn,
+                    org_id=job.org_id,
+                    job_id=job.id,
+                    claim=claim,
+                    lease_until=clock() + options.lease,
+                )
+        except Exception:
+            # The database is away: the lease may run out before it is back, so stop writing;
+            # the job stays RUNNING and is taken again once the lease has run out.
+            log.exception("could not renew a bulk export's lease", extra={"bulk_export_id": job.id})
+            return
         if not held:
             return
 

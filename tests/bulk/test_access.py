@@ -66,6 +66,8 @@ async def test_a_changed_or_expired_url_is_refused_naming_the_field(
     later = str(int(expires) + 86_400)
     _refusal(await download(bulk_client, token, _with(url, expires=later)), 403, "signature")
     _refusal(await download(bulk_client, token, _with(url, expires="soon")), 403, "expires")
+    _refusal(await download(bulk_client, token, _with(url, expires="²")), 403, "expires")
+    _refusal(await download(bulk_client, token, _with(url, signature="é" * 64)), 403, "signature")
     bare = urlsplit(url).path
     _refusal(await download(bulk_client, token, f"{bare}?expires={expires}"), 403, "signature")
     # The URL of one job does not open another.
