@@ -166,6 +166,12 @@ def cmd_deliver(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(deliver_command(_settings(), once=args.once)))
 
 
+def cmd_bulk(args: argparse.Namespace) -> None:
+    from gateway.bulk.worker import bulk_command
+
+    sys.exit(asyncio.run(bulk_command(_settings(), once=args.once)))
+
+
 def cmd_consume(args: argparse.Namespace) -> None:
     from gateway.broker.consumer import consume
     from gateway.broker.stream import check
@@ -229,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
     deliver.set_defaults(func=cmd_deliver)
+    bulk = sub.add_parser(
+        "bulk", help="write the queued bulk exports to GATEWAY_BULK_EXPORT_DIR; expire old files"
+    )
+    bulk.add_argument("--once", action="store_true", help="run the exports waiting now, then exit")
+    bulk.set_defaults(func=cmd_bulk)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.alerts.mutation import Mutation as AlertsMutation
+from resolvers.bulk import BulkExportMutation
 from resolvers.keys.mutation import KeysMutation
 
 
 @strawberry.type(
-    description="Changes: alert rules, webhook endpoints, API keys and embed tokens of the caller's organization."
+    description="Changes: alert rules, webhook endpoints, API keys, embed tokens and bulk exports of the caller's organization."
 )
-class Mutation(AlertsMutation, KeysMutation):
+class Mutation(AlertsMutation, KeysMutation, BulkExportMutation):
     pass

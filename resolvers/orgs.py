@@ -17,6 +17,7 @@ from resolvers.alerts import fields as alert_fields
 from resolvers.alerts.endpoints import WebhookEndpoint
 from resolvers.alerts.types import AlertConnection, AlertRule
 from resolvers.audit import SINCE_DESCRIPTION, AuditEventConnection, audit_log_connection
+from resolvers.bulk import LIST_DEFAULT, LIST_MAX, BulkExport, bulk_exports
 from resolvers.consumption.resolvers import (
     ConsumptionPeriod,
     consumption_period,
@@ -168,7 +169,7 @@ class Organization(Node):
         )
 
     @strawberry.field(
-        description="Every change of the organization's settings, plans, members and roles, API keys, credit purchases, alert rules and webhook endpoints: who, when, what, and the values before and after (secrets never). Newest first; kept at least a year. Requires audit:view (null with a FORBIDDEN error otherwise).",
+        description="Every change of the organization's settings, plans, members and roles, API keys and embed tokens, credit purchases, alert rules and webhook endpoints: who, when, what, and the values before and after (secrets never). Newest first; kept at least a year. Requires audit:view (null with a FORBIDDEN error otherwise).",
         extensions=[requires(Permission.AUDIT_VIEW)],
     )
     async def audit_log(
@@ -181,6 +182,19 @@ class Organization(Node):
         ] = None,
     ) -> AuditEventConnection | None:
         return await audit_log_connection(info, self.org_id, first=first, after=after, since=since)
+
+    @strawberry.field(
+        description="The organization's bulk exports, newest first: only the kinds the caller may export."
+    )
+    async def bulk_exports(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many, 1-{LIST_MAX} (default {LIST_DEFAULT})."),
+        ] = LIST_DEFAULT,
+    ) -> list[BulkExport]:
+        return await bulk_exports(info, self.org_id, first)
 
     @classmethod
     def from_record(cls, org: OrgRecord) -> Organization:

@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from gateway.storage import alert_models, audit_models, models
+from gateway.storage import alert_models, audit_models, bulk_models, models
 
 
 def _t(model: type[object]) -> Table:
@@ -42,3 +42,4 @@ alerts = _t(alert_models.Alert)
 webhook_endpoints = _t(alert_models.WebhookEndpoint)
 webhook_deliveries = _t(alert_models.WebhookDelivery)
 audit_events = _t(audit_models.AuditEvent)
+bulk_exports = _t(bulk_models.BulkExport)

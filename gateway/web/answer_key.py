@@ -36,12 +36,22 @@ from resolvers.schema import DOCUMENTS
 
 # Fields whose answer moves with the exact instant, not only with the local date.
 INSTANT_FIELDS = frozenset({"previousYear"})
-# Alerts, rules, endpoints and deliveries change without moving the data versions (the
-# delivery worker writes them), and so do API keys and embed tokens (a key's last use, a
-# revocation) and the audit log (an API key's creation moves no version): answers that select
-# them are never cached.
+# Alerts, rules, endpoints, deliveries and bulk exports change without moving the data
+# versions (the delivery and bulk workers write them), and so do API keys and embed tokens (a
+# key's last use, a revocation) and the audit log (an API key's creation moves no version):
+# answers that select them are never cached.
 UNVERSIONED_FIELDS = frozenset(
-    {"alerts", "alertRules", "webhookEndpoints", "deliveries", "apiKeys", "embedTokens", "auditLog"}
+    {
+        "alerts",
+        "alertRules",
+        "webhookEndpoints",
+        "deliveries",
+        "bulkExport",
+        "bulkExports",
+        "apiKeys",
+        "embedTokens",
+        "auditLog",
+    }
 )
 # `trend` reads the instant unless it compares with the whole previous month (its default).
 TREND_FIELD, TREND_BASIS, WHOLE_MONTH = "trend", "basis", TrendBasis.PREVIOUS_MONTH.value

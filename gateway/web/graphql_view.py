@@ -18,6 +18,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from gateway.alerting import delivery_options
+from gateway.bulk.signing import url_secret
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
@@ -72,6 +73,7 @@ class GraphQLEndpoint:
         # Another schema only when tracing wraps it (gateway/web/tracing.py).
         self._schema = schema or default_schema
         self._cursors = CursorCodec(state.settings.jwt_secret)
+        self._bulk_secret = url_secret(state.settings.bulk_export_secret, state.settings.jwt_secret)
         trusted = trusted_documents()
         if state.settings.trusted_documents_file:
             trusted |= load_manifest(state.settings.trusted_documents_file)
@@ -194,6 +196,8 @@ class GraphQLEndpoint:
             charge=charge,
             webhooks=delivery_options(self._state.settings),
             embeddable=self.embeddable.resolve,
+            bulk_url_secret=self._bulk_secret,
+            base_url=str(request.base_url).rstrip("/"),
         )
 
 

@@ -44,6 +44,18 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "a delivery worker claims the due deliveries of every organization (the outbox is "
         "drained across tenants; each claimed delivery is then read and written by its org_id)",
     ),
+    (
+        r"SELECT bulk_exports\.org_id, bulk_exports\.id FROM bulk_exports "
+        r"WHERE bulk_exports\.status = .* FOR UPDATE SKIP LOCKED",
+        "a bulk export worker claims the oldest waiting job of any organization (a queue "
+        "drained across tenants; the claimed job is then read and written by its org_id)",
+    ),
+    (
+        r"SELECT bulk_exports\.org_id, .* FROM bulk_exports "
+        r"WHERE bulk_exports\.status = \$1::VARCHAR AND bulk_exports\.expires_at <= .*",
+        "the bulk export worker finds the files past their expiry in every organization (a "
+        "multi-shard read per round; each job is then marked expired by its org_id)",
+    ),
 ]
 
 

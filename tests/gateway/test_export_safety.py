@@ -13,9 +13,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.core import spreadsheets
 from gateway.core.exports import CellKind, Column, Page, Pages
-from gateway.web import spreadsheets
-from gateway.web.spreadsheets import csv_stream, escape_text, xlsx_stream
+from gateway.core.spreadsheets import csv_stream, escape_text, xlsx_stream
 from tests.support import SERVICE, ai_call, bearer, member_token, put_member, put_org
 
 

@@ -18,6 +18,7 @@ from gateway.core.calendar import unsupported_date
 from gateway.core.errors import ErrorCode
 from gateway.core.exports import Column, Pages
 from gateway.core.periods import Period, PeriodError, custom_period
+from gateway.core.spreadsheets import csv_stream, xlsx_stream
 from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
 from gateway.orgs.enums import Permission
@@ -25,7 +26,6 @@ from gateway.storage.db import Database
 from gateway.usage import export as usage_export
 from gateway.web.errors import ApiError
 from gateway.web.ratelimit import rate_limit_headers
-from gateway.web.spreadsheets import csv_stream, xlsx_stream
 from gateway.web.v1.common import app_state, require_reader
 from resolvers.charge import REQUEST_FEE, Charge
 
