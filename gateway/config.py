@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Webhooks may go to loopback, private and link-local addresses (a receiver on the same
     # host or network: development and tests). Off, such URLs are refused.
     webhooks_allow_private: bool = False
+    # Raw AI calls are kept this many UTC months back from the current one (at least 2; unset:
+    # all of them); `usage-gateway partitions` drops the older ones, rollups stay.
+    raw_retention_months: int | None = Field(default=None, ge=2)
     # Moves this process's clock by so many seconds (tests and demos of another day; refused in
     # production). Every process of a deployment must be given the same value.
     clock_offset_seconds: float = 0.0

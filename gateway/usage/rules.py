@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.catalog.defaults import default_label
 from gateway.core.buckets import Granularity, bucket_start, bucket_starts, percent_change
-from gateway.core.calendar import local_midnight
+from gateway.core.calendar import add_months, local_midnight
 from gateway.core.periods import Period
 from gateway.orgs.enums import PROVIDER_NAMES, AiBillingMode, AiProvider
 from gateway.usage.enums import TrendDirection, UsageReason
@@ -182,3 +182,12 @@ def byok_notice(mode: AiBillingMode, provider: AiProvider | None) -> ByokNotice 
         ),
         provider_dashboard_url=url,
     )
+
+
+def first_kept_month(kept_since: datetime, zone: ZoneInfo) -> date:
+    """The first local month whose every call is still kept when the raw calls before
+    ``kept_since`` were dropped: the rollups before it can no longer be recounted."""
+    day = kept_since.astimezone(zone).date().replace(day=1)
+    if local_midnight(day, zone) < kept_since:
+        day = add_months(day, 1)
+    return day

@@ -1,0 +1,199 @@
+"""ai_calls' monthly partitions (PostgreSQL) and raw retention (both engines): pages, the
+duplicate check and verify across partition boundaries; cards exact after a drop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.maintenance import partition_queries
+from gateway.maintenance.partitions import maintain
+from gateway.maintenance.verify import rebuild_org, verify_org
+from gateway.storage.db import Database
+from resolvers.node import decode_global_id
+from tests.maintenance.partition_support import (
+    cards,
+    client_of,
+    count_rows,
+    gather_pages,
+    own_db,
+)
+from tests.support import NOW, SERVICE, MovableClock, ai_call, put_member, put_org
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def pdb(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[Database]:
+    async for db in own_db(request.param, tmp_path, sqlite_template):
+        yield db
+
+
+@pytest.fixture
+async def pclient(pdb: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_of(pdb, MovableClock(NOW)) as client:
+        await put_org(client, "acme")
+        await put_org(client, "other")
+        await put_member(client, "acme", "m1")
+        await put_member(client, "acme", "m2")
+        await put_member(client, "other", "m1")
+        yield client
+
+
+async def _ingest(client: httpx.AsyncClient, calls: list[dict[str, object]]) -> httpx.Response:
+    return await client.post("/v1/ingest/ai-calls", json=calls, headers=SERVICE)
+
+
+def _stamp(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def _months(db: Database) -> list[date]:
+    async with db.read() as conn:
+        return await partition_queries.monthly_partitions(conn)
+
+
+async def test_partitions_are_made_ahead_and_split_off_the_default(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    calls = [
+        ai_call(f"c{n}", occurred_at=f"2026-{month:02d}-1{n % 9}T10:00:00Z")
+        for n, month in enumerate((8, 9, 10, 11, 11), start=1)
+    ]
+    assert (await _ingest(pclient, calls)).json() == {"accepted": 5, "duplicates": 0}
+    report = await maintain(pdb, now=NOW, ahead=3, retention_months=None)
+    if pdb.dialect != "postgresql":
+        assert not report.partitioned and report.created == []
+        return
+    months = await _months(pdb)
+    wanted = [date(2026, m, 1) for m in (8, 9, 10, 11, 12)] + [date(2027, 1, 1), date(2027, 2, 1)]
+    assert set(wanted) <= set(months)
+    assert await count_rows(pdb, partition_queries.DEFAULT) == 0
+    assert await count_rows(pdb, "ai_calls_p2026_11") == 2
+    assert await count_rows(pdb, "ai_calls") == await count_rows(pdb, "ai_call_ids") == 5
+    # Once made, a second run has nothing to do.
+    again = await maintain(pdb, now=NOW, ahead=3, retention_months=None)
+    assert again.created == [] and await _months(pdb) == months
+
+
+async def test_a_page_of_the_activity_log_spans_two_months_partitions(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    # 70 calls either side of 1 November 00:00 UTC, some at the same instant (ties by id).
+    boundary = datetime(2026, 11, 1, tzinfo=UTC)
+    instants = [boundary + timedelta(minutes=10 * (n // 2 - 35)) for n in range(140)]
+    calls = [ai_call(f"k{n:03d}", occurred_at=_stamp(at)) for n, at in enumerate(instants)]
+    assert (await _ingest(pclient, calls)).json()["accepted"] == 140
+    await maintain(pdb, now=NOW, ahead=1, retention_months=None)
+    if pdb.dialect == "postgresql":
+        assert await count_rows(pdb, "ai_calls_p2026_10") == 70
+        assert await count_rows(pdb, "ai_calls_p2026_11") == 70
+    pages = await gather_pages(pclient, "2026-10-31", "2026-11-01")
+    assert [len(p["edges"]) for p in pages] == [50, 50, 40]
+    # The page in the middle holds calls of both partitions.
+    middle = {edge["node"]["occurredAt"][:7] for edge in pages[1]["edges"]}
+    assert middle == {"2026-10", "2026-11"}
+    # Newest first, ties by id descending: computed here from the calls sent.
+    expected = [
+        call["eventId"]
+        for call in sorted(calls, key=lambda c: (c["occurredAt"], c["eventId"]), reverse=True)
+    ]
+    seen = [edge["node"]["id"] for page in pages for edge in page["edges"]]
+    assert len(seen) == len(set(seen)) == 140
+    assert [_event_id(node_id) for node_id in seen] == expected
+
+
+def _event_id(node_id: str) -> str:
+    decoded = decode_global_id(node_id)
+    assert decoded is not None and decoded[0] == "UsageCall", node_id
+    return decoded[1][-1]
+
+
+async def test_a_duplicate_sent_again_after_its_partition_exists(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    first = ai_call("d1", occurred_at="2026-10-20T08:00:00Z")
+    assert (await _ingest(pclient, [first])).json() == {"accepted": 1, "duplicates": 0}
+    # On PostgreSQL it waited in the default partition; now October has a partition of its own.
+    await maintain(pdb, now=NOW, ahead=1, retention_months=None)
+    if pdb.dialect == "postgresql":
+        assert await count_rows(pdb, "ai_calls_p2026_10") == 1
+    again = await _ingest(pclient, [first, ai_call("d2", occurred_at="2026-11-02T08:00:00Z")])
+    assert again.json() == {"accepted": 1, "duplicates": 1}, again.text
+    # The same id with another instant, in another month's partition: a conflict, not a new call.
+    moved = ai_call("d1", occurred_at="2026-11-05T08:00:00Z")
+    conflict = await _ingest(pclient, [moved])
+    assert conflict.status_code == 409, conflict.text
+    assert await count_rows(pdb, "ai_calls") == 2
+    assert await verify_org(pdb, "acme") == []
+
+
+async def test_retention_drops_raw_months_and_keeps_every_card(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    calls = []
+    for month in (7, 8, 9, 10, 11):
+        for n in range(6):
+            calls.append(
+                ai_call(
+                    f"r{month}-{n}",
+                    occurred_at=f"2026-{month:02d}-{n * 3 + 1:02d}T{n + 8:02d}:30:00Z",
+                    member_id=("m1", "m2")[n % 2],
+                    reason=("CHAT", "SUMMARIZE_CV", "GENERATE_FIELD")[n % 3],
+                    mode="BYOK" if n == 5 else "CREDITS",
+                    credits=f"{month}.{n}5",
+                )
+            )
+    calls.append(ai_call("o1", org_id="other", occurred_at="2026-07-04T10:00:00Z"))
+    assert (await _ingest(pclient, calls)).json() == {"accepted": 31, "duplicates": 0}
+    await maintain(pdb, now=NOW, ahead=1, retention_months=None)
+    ranges = [
+        ("2026-07-01", "2026-08-31"),
+        ("2026-07-15", "2026-09-10"),
+        ("2026-06-01", "2026-11-30"),
+    ]
+    before = {r: await cards(pclient, *r) for r in ranges}
+    assert all(card["rawKeptSince"] is None for card in before.values())
+    assert len(before[ranges[0]]["activity"]["edges"]) == 12
+
+    # Two months back from November: July and August go, September on stays.
+    report = await maintain(pdb, now=NOW, ahead=1, retention_months=2)
+    assert report.kept_since == datetime(2026, 9, 1, tzinfo=UTC)
+    assert report.deleted_calls == 13
+    if pdb.dialect == "postgresql":
+        assert report.dropped == [date(2026, 7, 1), date(2026, 8, 1)]
+        assert date(2026, 7, 1) not in await _months(pdb)
+        assert await count_rows(pdb, "ai_call_ids") == 18
+    assert await count_rows(pdb, "ai_calls") == 18
+
+    for period in ranges:
+        after = await cards(pclient, *period)
+        assert after["rawKeptSince"] == "2026-09-01T00:00:00+00:00"
+        kept = [e for e in before[period]["activity"]["edges"] if e in after["activity"]["edges"]]
+        # Every card as before; the log lists only the calls still kept.
+        assert after["activity"]["edges"] == kept
+        for card in before[period]:
+            if card not in ("activity", "rawKeptSince"):
+                assert after[card] == before[period][card], card
+        assert after["activity"]["totalCount"] == before[period]["activity"]["totalCount"]
+    assert (await cards(pclient, "2026-07-01", "2026-08-31"))["activity"]["edges"] == []
+
+    # verify compares the months wholly kept only, and a rebuild keeps the dropped months.
+    assert await verify_org(pdb, "acme") == []
+    await rebuild_org(pdb, "acme", now=NOW)
+    assert await verify_org(pdb, "acme") == []
+    for period in ranges:
+        rebuilt = await cards(pclient, *period)
+        assert rebuilt["summary"] == before[period]["summary"]
+        assert rebuilt["timeSeries"] == before[period]["timeSeries"]
+
+    # A call older than the kept months is refused (its month's cards are final); newer go in.
+    late = await _ingest(pclient, [ai_call("late", occurred_at="2026-08-30T10:00:00Z")])
+    assert late.status_code == 422, late.text
+    assert "occurredAt" in late.text and "no longer kept" in late.text
+    sent = await _ingest(pclient, [c for c in calls if c["eventId"] == "r9-0"])
+    assert sent.json() == {"accepted": 0, "duplicates": 1}, sent.text
