@@ -236,8 +236,7 @@ class UsagePeriod(PeriodFields):
         )
     )
     async def raw_kept_since(self) -> datetime | None:
-        kept = await self.page.raw_kept_since()
-        return kept.astimezone(self.page.span.zone) if kept is not None else None
+        return await self.page.raw_kept_since()
 
     @strawberry.field(
         description="One bucket per day (or week, month) of the period, in the organization's time zone, empty buckets included."

@@ -14,6 +14,7 @@ from gateway.maintenance import partition_queries
 from gateway.maintenance.partitions import maintain
 from gateway.maintenance.verify import rebuild_org, verify_org
 from gateway.storage.db import Database
+from resolvers.documents import DIRECTORY as DOCUMENTS
 from resolvers.node import decode_global_id
 from tests.maintenance.partition_support import (
     cards,
@@ -22,7 +23,16 @@ from tests.maintenance.partition_support import (
     gather_pages,
     own_db,
 )
-from tests.support import NOW, SERVICE, MovableClock, ai_call, put_member, put_org
+from tests.support import (
+    NOW,
+    SERVICE,
+    MovableClock,
+    ai_call,
+    graphql,
+    member_token,
+    put_member,
+    put_org,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -181,6 +191,18 @@ async def test_retention_drops_raw_months_and_keeps_every_card(
                 assert after[card] == before[period][card], card
         assert after["activity"]["totalCount"] == before[period]["activity"]["totalCount"]
     assert (await cards(pclient, "2026-07-01", "2026-08-31"))["activity"]["edges"] == []
+    # The dashboard's own document (trusted, planned) asks the same.
+    kept_doc = (DOCUMENTS / "usage-raw-kept.graphql").read_text()
+    body = await graphql(
+        pclient,
+        kept_doc,
+        token=member_token("acme", "m1"),
+        variables={"period": {"from": "2026-08-01", "to": "2026-09-30"}},
+    )
+    assert body["data"]["organization"]["usage"] == {
+        "start": "2026-08-01T00:00:00+00:00",
+        "rawKeptSince": "2026-09-01T00:00:00+00:00",
+    }
 
     # verify compares the months wholly kept only, and a rebuild keeps the dropped months.
     assert await verify_org(pdb, "acme") == []
