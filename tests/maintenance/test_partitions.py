@@ -3,6 +3,7 @@ duplicate check and verify across partition boundaries; cards exact after a drop
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.cli import main
 from gateway.maintenance import partition_queries
 from gateway.maintenance.partitions import maintain
 from gateway.maintenance.verify import rebuild_org, verify_org
@@ -219,3 +221,38 @@ async def test_retention_drops_raw_months_and_keeps_every_card(
     assert "occurredAt" in late.text and "no longer kept" in late.text
     sent = await _ingest(pclient, [c for c in calls if c["eventId"] == "r9-0"])
     assert sent.json() == {"accepted": 0, "duplicates": 1}, sent.text
+
+
+async def test_the_partitions_command(
+    pdb: Database,
+    pclient: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls = [ai_call("p1", occurred_at="2026-06-10T10:00:00Z"), ai_call("p2")]
+    assert (await _ingest(pclient, calls)).json()["accepted"] == 2
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", pdb.engine.url.render_as_string(False))
+    # The clock of the command: 20 November 2026, as the tests' (the migration used the real one).
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GATEWAY_CLOCK_OFFSET_SECONDS", str((NOW - now).total_seconds()))
+
+    def run(*args: str) -> tuple[object, list[str]]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(["partitions", *args])
+        return exited.value.code, capsys.readouterr().out.splitlines()
+
+    code, lines = await asyncio.to_thread(run, "--ahead", "2")
+    assert code == 0 and lines[-1] == "raw calls: all kept (GATEWAY_RAW_RETENTION_MONTHS unset)"
+    if pdb.dialect == "postgresql":
+        assert "ai_calls_p2026_06" in lines[0] and "ai_calls_p2026_11" in lines[0]
+    monkeypatch.setenv("GATEWAY_RAW_RETENTION_MONTHS", "4")
+    code, lines = await asyncio.to_thread(run)
+    assert code == 0
+    assert "raw calls dropped: 1 (rollups kept)" in lines
+    assert lines[-1] == "raw calls kept since 2026-07-01T00:00:00+00:00"
+    if pdb.dialect == "postgresql":
+        assert "partitions dropped: ai_calls_p2026_06" in lines
+    assert await count_rows(pdb, "ai_calls") == 1
+    code, _ = await asyncio.to_thread(run, "--retention-months", "1")
+    assert code == 2
