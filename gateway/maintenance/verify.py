@@ -41,7 +41,7 @@ from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage import queries as usage_queries
 from gateway.usage.rollups import rebuild_ai_rollups
-from gateway.usage.rules import first_kept_month
+from gateway.usage.rules import first_recountable_month
 from gateway.usage.writes import AI_ROLLUPS
 
 Key = tuple[Any, ...]
@@ -255,8 +255,8 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
         if kept is not None:
             # Months whose raw calls were dropped (retention) keep their rollups, which
             # nothing is left to recount: the AI rollups are compared from the first month
-            # wholly kept.
-            ai_window = window.starting(first_kept_month(kept, zone))
+            # wholly kept in every zone.
+            ai_window = window.starting(first_recountable_month(kept))
             windows |= {table.name: ai_window for table, _ in AI_ROLLUPS.values()}
         recounted: Counts = {rollup.name: {} for rollup in ROLLUPS}
         await _recount_ai(conn, org_id, zone, windows["ai_daily_by_reason"], recounted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -184,10 +184,9 @@ def byok_notice(mode: AiBillingMode, provider: AiProvider | None) -> ByokNotice 
     )
 
 
-def first_kept_month(kept_since: datetime, zone: ZoneInfo) -> date:
-    """The first local month whose every call is still kept when the raw calls before
-    ``kept_since`` were dropped: the rollups before it can no longer be recounted."""
-    day = kept_since.astimezone(zone).date().replace(day=1)
-    if local_midnight(day, zone) < kept_since:
-        day = add_months(day, 1)
-    return day
+def first_recountable_month(kept_since: datetime) -> date:
+    """The first month whose calls are all still kept, in every time zone, when the raw calls
+    before ``kept_since`` were dropped: the month after the UTC month holding it (a local month
+    starts within a day of the UTC one). Rollups before it can no longer be recounted."""
+    moment = kept_since.astimezone(UTC)
+    return add_months(date(moment.year, moment.month, 1), 1)

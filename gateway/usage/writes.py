@@ -303,12 +303,19 @@ async def delete_ai_rollups(
 
 
 async def stream_ai_calls(
-    conn: AsyncConnection, *, org_id: str, start: datetime | None = None, chunk: int = 5_000
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    chunk: int = 5_000,
 ) -> AsyncIterator[list[CallRecord]]:
-    """Every call of an organization (at or after ``start``) in chunks, for re-bucketing."""
+    """Every call of an organization (in ``[start, end)``) in chunks, for re-bucketing."""
     stmt = select(ai_calls).where(ai_calls.c.org_id == org_id)
     if start is not None:
         stmt = stmt.where(ai_calls.c.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(ai_calls.c.occurred_at < end)
     stream = await conn.stream(stmt.execution_options(yield_per=chunk))
     async for rows in stream.partitions(chunk):
         yield [record(CallRecord, row) for row in rows]

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -256,3 +257,41 @@ async def test_the_partitions_command(
     assert await count_rows(pdb, "ai_calls") == 1
     code, _ = await asyncio.to_thread(run, "--retention-months", "1")
     assert code == 2
+
+
+async def test_a_time_zone_change_after_a_drop_keeps_every_call_counted_once(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    await put_org(pclient, "acme", time_zone="Asia/Tokyo")
+    # Around the UTC start of October, the first month recounted after a drop of August: its
+    # local start is 15:00 UTC the day before in Tokyo, 07:00 UTC that day in Los Angeles.
+    instants = [
+        "2026-07-10T10:00:00Z",
+        "2026-09-12T10:00:00Z",
+        "2026-09-30T10:00:00Z",
+        "2026-09-30T18:00:00Z",
+        "2026-10-01T03:00:00Z",
+        "2026-10-01T09:00:00Z",
+        "2026-10-31T20:00:00Z",
+        "2026-11-10T10:00:00Z",
+    ]
+    calls = [
+        ai_call(f"z{n}", occurred_at=at, credits=f"{n + 1}.5") for n, at in enumerate(instants)
+    ]
+    assert (await _ingest(pclient, calls)).json()["accepted"] == len(calls)
+    await maintain(pdb, now=NOW, ahead=1, retention_months=2)
+    whole = ("2026-06-01", "2026-11-30")
+    total = (await cards(pclient, *whole))["summary"]
+    assert total["calls"] == len(calls)  # the July call too: its rollups stay
+    for zone in ("America/Los_Angeles", "Asia/Tokyo", "UTC"):
+        await put_org(pclient, "acme", time_zone=zone)
+        assert (await cards(pclient, *whole))["summary"] == total, zone
+        assert await verify_org(pdb, "acme") == [], zone
+        # October (and on) is counted in the new zone from the calls themselves.
+        in_october = [
+            c
+            for c in calls
+            if datetime.fromisoformat(str(c["occurredAt"])).astimezone(ZoneInfo(zone)).month == 10
+        ]
+        october = (await cards(pclient, "2026-10-01", "2026-10-31"))["summary"]
+        assert october["calls"] == len(in_october), zone
