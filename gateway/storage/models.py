@@ -99,6 +99,10 @@ class ModelPrice(SQLModel, table=True):
 
 
 class AiCall(SQLModel, table=True):
+    """One AI call. On PostgreSQL the table is partitioned by UTC month of ``occurred_at``
+    (migration 0008), its primary key ``(org_id, event_id, occurred_at)``; ``ai_call_ids``
+    keeps ``(org_id, event_id)`` unique."""
+
     __tablename__ = "ai_calls"
     __table_args__ = (
         # Keyset index of the activity log: (org, occurred_at DESC, event_id DESC).
