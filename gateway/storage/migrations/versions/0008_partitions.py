@@ -2,8 +2,8 @@
 ``raw_retention`` record (both engines; SQLite keeps one plain ``ai_calls``).
 
 On PostgreSQL the existing table is moved without losing a row: renamed aside, a partitioned
-table created under its name (a partition per month from its oldest call to three months
-ahead, and a default partition), the calls copied month by month, the counts compared, the old
+table created under its name (a partition for each month that has calls, for this month and
+three ahead, and a default partition), the calls copied month by month, the counts compared, the old
 table dropped. Every call's ``(org_id, event_id)`` is copied into ``ai_call_ids`` first.
 
 Revision ID: 0008
@@ -76,16 +76,23 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_ai_calls_activity ON ai_calls (org_id, occurred_at, event_id)")
     op.execute("CREATE INDEX ix_ai_calls_model_time ON ai_calls (model_id, occurred_at)")
     op.execute("CREATE TABLE ai_calls_default PARTITION OF ai_calls DEFAULT")
-    oldest = bind.execute(sa.text("SELECT min(occurred_at) FROM ai_calls_unpartitioned")).scalar()
+    # A partition for every month that has calls (not the empty months between: a stray old
+    # call would otherwise make years of them) and for this month and three ahead.
+    months = {
+        row[0]
+        for row in bind.execute(
+            sa.text(
+                "SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC')::date "
+                "FROM ai_calls_unpartitioned"
+            )
+        )
+    }
     now = datetime.now(UTC)
     month = date(now.year, now.month, 1)
-    if oldest is not None:
-        oldest = oldest.astimezone(UTC)
-        month = min(month, date(oldest.year, oldest.month, 1))
-    last = date(now.year, now.month, 1)
-    for _ in range(AHEAD):
-        last = _next(last)
-    while month <= last:
+    for _ in range(AHEAD + 1):
+        months.add(month)
+        month = _next(month)
+    for month in sorted(months):
         upper = _next(month)
         name = f"ai_calls_p{month.year:04d}_{month.month:02d}"
         op.execute(
@@ -97,11 +104,6 @@ def upgrade() -> None:
             f"INSERT INTO ai_calls ({_NAMES}) SELECT {_NAMES} FROM ai_calls_unpartitioned "
             f"WHERE occurred_at >= {_bound(month)} AND occurred_at < {_bound(upper)}"
         )
-        month = upper
-    op.execute(
-        f"INSERT INTO ai_calls ({_NAMES}) SELECT {_NAMES} FROM ai_calls_unpartitioned "
-        f"WHERE occurred_at >= {_bound(month)}"
-    )
     before, after = (
         bind.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
         for table in ("ai_calls_unpartitioned", "ai_calls")
