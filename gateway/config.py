@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     bulk_export_ttl_hours: float = Field(default=168.0, gt=0)
     bulk_export_lease_s: float = Field(default=120.0, gt=0)
     bulk_export_secret: str | None = None
+    # Raw AI calls are kept this many UTC months back from the current one (at least 2; unset:
+    # all of them); `usage-gateway partitions` drops the older ones, rollups stay.
+    raw_retention_months: int | None = Field(default=None, ge=2)
     # Moves this process's clock by so many seconds (tests and demos of another day; refused in
     # production). Every process of a deployment must be given the same value.
     clock_offset_seconds: float = 0.0

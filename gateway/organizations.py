@@ -83,7 +83,13 @@ async def put_organization(
                 )
         if existing is not None and existing.time_zone != body.time_zone:
             models = {m.id: m for m in await catalog_queries.all_models(conn)}
-            await rebuild_ai_rollups(conn, org_id=org_id, zone=zone, models=models)
+            await rebuild_ai_rollups(
+                conn,
+                org_id=org_id,
+                zone=zone,
+                models=models,
+                old_zone=ZoneInfo(existing.time_zone),
+            )
             await rebuild_interview_rollups(conn, org_id=org_id, zone=zone)
         history = await org_queries.plan_history(conn, org_id=org_id)
         moved = before is not None and boundary_terms(history, active) != before

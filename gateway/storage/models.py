@@ -125,6 +125,10 @@ class ModelPrice(SQLModel, table=True):
 
 
 class AiCall(SQLModel, table=True):
+    """One AI call. On PostgreSQL the table is partitioned by UTC month of ``occurred_at``
+    (migration 0008), its primary key ``(org_id, event_id, occurred_at)``; ``ai_call_ids``
+    keeps ``(org_id, event_id)`` unique."""
+
     __tablename__ = "ai_calls"
     __table_args__ = (
         # Keyset index of the activity log: (org, occurred_at DESC, event_id DESC).
@@ -145,6 +149,27 @@ class AiCall(SQLModel, table=True):
     output_tokens: int = Field(default=0, sa_type=BigInteger)
     cost_micros: int = Field(default=0, sa_type=BigInteger)
     ingested_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AiCallId(SQLModel, table=True):
+    """Which calls were ever stored, by ``(org_id, event_id)``: on PostgreSQL ``ai_calls`` is
+    partitioned by month of ``occurred_at`` and its own keys must include it, so this small
+    unpartitioned table holds the uniqueness the ingest's duplicate check relies on (empty on
+    SQLite, where ``ai_calls`` keeps its own primary key). See docs/operators.md."""
+
+    __tablename__ = "ai_call_ids"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(primary_key=True, max_length=128)
+
+
+class RawRetention(SQLModel, table=True):
+    """From which instant a raw table's rows are still kept (no row: all of them)."""
+
+    __tablename__ = "raw_retention"
+
+    table_name: str = Field(primary_key=True, max_length=64)
+    kept_since: datetime = Field(sa_type=UTCDateTime)
 
 
 class _AiRollup(SQLModel):

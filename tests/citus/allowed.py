@@ -61,6 +61,13 @@ CROSS_TENANT: list[tuple[str, str]] = [
 
 CROSS_TENANT_CODE: list[tuple[str, str]] = [
     (
+        "gateway/maintenance/partition_queries.py",
+        "ai_calls' monthly partitions hold every organization's calls of a month: the "
+        "partitions command creates, splits and drops them (and the dropped calls' ids) for "
+        "all organizations at once, an operator's scheduled job (on Citus, partitions of a "
+        "distributed table are distributed alike and these run on every shard)",
+    ),
+    (
         "gateway/storage/migrations/",
         "schema migrations backfill every organization once, while the gateway is stopped",
     ),
@@ -69,6 +76,14 @@ CROSS_TENANT_CODE: list[tuple[str, str]] = [
         "the broker tests compare every organization's stored numbers with the reference",
     ),
     ("tests/broker/streams.py", "the broker tests count every stored call"),
+    (
+        "tests/maintenance/partition_support.py",
+        "the partition tests count every row of a partition or table of their own database",
+    ),
+    (
+        "tests/gateway/test_migration_partitions.py",
+        "the migration test copies and compares whole tables of its own databases",
+    ),
     (
         "tests/gateway/test_demo.py",
         "the demo's bulk checks: every organization, member and opening the demo seeded",

@@ -64,6 +64,7 @@ async def test_every_asset_url_carries_its_hash_and_is_cached_for_a_year(
         "consumption-page.graphql",
         "usage-activity-page.graphql",
         "usage-trend.graphql",
+        "usage-raw-kept.graphql",
         *(path.name for path in STATIC_DIR.glob("*.js")),
     }
     for url in urls:

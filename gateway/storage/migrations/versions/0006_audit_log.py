@@ -2,7 +2,7 @@
 account admins.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07 14:00:00
 """
 

@@ -1,7 +1,7 @@
 """Bulk exports: background export jobs and the files they write.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-07 14:00:00
 """
 

@@ -32,6 +32,8 @@ export const usage = {
   loadingMore: false,
   activityProblem: null,
   trend: null,
+  // From when the log's calls are kept (retention): null until asked, false when all are.
+  keptSince: null,
   serial: 0,
 };
 
@@ -51,6 +53,7 @@ export async function loadUsage() {
   usage.allUsers = null;
   usage.showAll = false;
   usage.activityProblem = null;
+  usage.keptSince = null;
   root.replaceChildren(usageHead(), el("p", { class: "loading", text: "Loading…" }));
   try {
     const query = await documentText("usageQuery");
@@ -74,6 +77,7 @@ export async function loadUsage() {
     usage.edges = org.usage.activity.edges;
     usage.pageInfo = org.usage.activity.pageInfo;
     renderUsage();
+    askKeptSince(serial);
   } catch (error) {
     if (serial !== usage.serial) return;
     showError(root, usageHead(), error);
@@ -120,7 +124,7 @@ function renderUsage() {
       userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers, embedded: embedded() }),
       modelCard(data, valueOf, show, inCost),
     ),
-    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, onLoadMore: loadMoreActivity }),
+    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, keptSince: usage.keptSince, onLoadMore: loadMoreActivity }),
   );
 }
 
@@ -240,6 +244,23 @@ async function loadMoreActivity() {
     if (serial === usage.serial) {
       usage.loadingMore = false;
       renderUsage();
+      askKeptSince(serial);
     }
+  }
+}
+
+// A log that ends short of its totalCount lost its older calls to the operator's retention
+// (the cards count them from the rollups): ask from when calls are kept, once, to say so.
+async function askKeptSince(serial) {
+  const total = usage.data?.usage?.activity?.totalCount ?? 0;
+  if (usage.keptSince !== null || usage.pageInfo?.hasNextPage || usage.edges.length >= total) return;
+  try {
+    const query = await documentText("usageKeptQuery");
+    const body = await graphql(query, { period: { preset: usage.period } });
+    if (serial !== usage.serial) return;
+    usage.keptSince = body.data?.organization?.usage?.rawKeptSince || false;
+    renderUsage();
+  } catch {
+    // Only a note under the log: without it the log still shows what it has.
   }
 }
