@@ -123,18 +123,40 @@ async def embed_token_created(
     )
 
 
-async def embed_token_revoked(
-    conn: AsyncConnection, *, org_id: str, token_id: str, actor: Actor, at: datetime
+async def _revoked(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    actor: Actor,
+    at: datetime,
 ) -> None:
+    """A credential revoked: ``revoked_at`` from none to ``at``."""
     await record(
         conn,
         org_id=org_id,
         actor=actor,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before={"id": target_id, "revoked_at": None},
+        after={"id": target_id, "revoked_at": at},
+        at=at,
+    )
+
+
+async def embed_token_revoked(
+    conn: AsyncConnection, *, org_id: str, token_id: str, actor: Actor, at: datetime
+) -> None:
+    await _revoked(
+        conn,
+        org_id=org_id,
         action=actions.EMBED_TOKEN_REVOKED,
         target_type=EMBED_TOKEN,
         target_id=token_id,
-        before={"id": token_id, "revoked_at": None},
-        after={"id": token_id, "revoked_at": at},
+        actor=actor,
         at=at,
     )
 
@@ -142,15 +164,13 @@ async def embed_token_revoked(
 async def api_key_revoked(
     conn: AsyncConnection, *, org_id: str, key_id: str, actor: Actor, at: datetime
 ) -> None:
-    await record(
+    await _revoked(
         conn,
         org_id=org_id,
-        actor=actor,
         action=actions.API_KEY_REVOKED,
         target_type=API_KEY,
         target_id=key_id,
-        before={"id": key_id, "revoked_at": None},
-        after={"id": key_id, "revoked_at": at},
+        actor=actor,
         at=at,
     )
 
