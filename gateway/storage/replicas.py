@@ -146,6 +146,10 @@ class ReplicaSet:
         replica.state = ReplicaState.DOWN
         replica.reason = unavailable(exc) or type(exc).__name__
 
+    def primary_at(self, when: float, position: int) -> None:
+        """The primary's WAL position at monotonic instant ``when``."""
+        self._primary_positions.append((when, position))
+
     async def poll(self) -> None:
         """Read the primary's WAL position, then every replica's; update their states."""
         now = self._monotonic()
@@ -154,7 +158,7 @@ class ReplicaSet:
         except Exception as exc:  # the primary away: the replicas' lag cannot be judged
             log.warning("replica poll: primary unavailable (%s)", unavailable(exc))
         else:
-            self._primary_positions.append((now, primary_at))
+            self.primary_at(now, primary_at)
         await asyncio.gather(*(self._poll_one(replica, now) for replica in self.replicas))
         for listener in self.listeners:
             listener(self.replicas)
@@ -172,7 +176,7 @@ class ReplicaSet:
             replica.reason = unavailable(exc) or type(exc).__name__
             return
         replica.replayed = health.replayed
-        lag = self._lag(health.replayed, now)
+        lag = self.lag(health.replayed, now)
         if lag is None:
             return  # no position of the primary yet: keep the state
         replica.lag_s = lag
@@ -187,7 +191,9 @@ class ReplicaSet:
                 log.warning("replica %s out of rotation: lag %.1f s", replica.name, lag)
             replica.state, replica.reason = ReplicaState.LAGGING, "replay lag past the bound"
 
-    def _lag(self, replayed: int | None, now: float) -> float | None:
+    def lag(self, replayed: int | None, now: float) -> float | None:
+        """Seconds since the primary first held a WAL position past ``replayed`` (0: none of
+        the positions polled is past it; None: no position of the primary polled yet)."""
         if not self._primary_positions:
             return None
         if replayed is None:
