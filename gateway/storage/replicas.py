@@ -140,11 +140,12 @@ class ReplicaSet:
         return ready[self._turn :] + ready[: self._turn]
 
     def failed(self, replica: Replica, exc: BaseException) -> None:
-        """A request found the replica away: out of rotation until a poll finds it back."""
+        """The replica failed (a request or a poll): out of rotation until a poll finds it
+        back."""
+        reason = unavailable(exc) or type(exc).__name__
         if replica.state is not ReplicaState.DOWN:
-            log.warning("replica %s out of rotation: %s", replica.name, unavailable(exc))
-        replica.state = ReplicaState.DOWN
-        replica.reason = unavailable(exc) or type(exc).__name__
+            log.warning("replica %s out of rotation: %s", replica.name, reason)
+        replica.state, replica.reason = ReplicaState.DOWN, reason
 
     def primary_at(self, when: float, position: int) -> None:
         """The primary's WAL position at monotonic instant ``when``."""
@@ -170,10 +171,7 @@ class ReplicaSet:
             )
         except Exception as exc:
             replica.lag_s = replica.behind_bytes = None
-            if replica.state is not ReplicaState.DOWN:
-                log.warning("replica %s out of rotation: %s", replica.name, unavailable(exc))
-            replica.state = ReplicaState.DOWN
-            replica.reason = unavailable(exc) or type(exc).__name__
+            self.failed(replica, exc)
             return
         replica.replayed = health.replayed
         lag = self.lag(health.replayed, now)

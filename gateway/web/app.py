@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from gateway.clock import Clock, system_clock
 from gateway.config import Settings
 from gateway.core.errors import DomainError
+from gateway.core.requestinfo import count_statement
 from gateway.orgs.credentials import Authenticator
 from gateway.storage.db import Database
 from gateway.storage.limits import DbLimits
@@ -94,6 +95,8 @@ def create_app(
         state.on_read = replica_metrics.read
         for replica in replicas.replicas:
             tracing.instrument(replica.db)
+            # The access log's sql_statements counts a request's statements wherever they ran.
+            replica.db.on_statement(count_statement)
     graphql = GraphQLEndpoint(state, schema=tracing.schema)
 
     @asynccontextmanager
