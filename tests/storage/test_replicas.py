@@ -285,3 +285,35 @@ async def test_replica_stopped_under_load_then_back(
 
 async def _in_rotation(client: httpx.AsyncClient) -> bool:
     return await replica_state(client) == "in_rotation"
+
+
+async def test_a_replica_lagging_past_the_bound_leaves_rotation_until_it_catches_up(
+    pair: tuple[PrivatePostgres, PrivateStandby],
+) -> None:
+    primary, standby = pair
+    async with gateway(primary, standby, replica_max_lag_seconds=1.0) as client:
+        await setup_org(client, "hooli")
+        version = await ingest(client, calls("hooli", "x", 2, "1.00"))
+        await caught_up(client, standby, version)
+        await standby_sql(standby, "SELECT pg_wal_replay_pause()")
+        try:
+            await ingest(client, calls("hooli", "y", 2, "1.00"))
+            await until(lambda: _state_is(client, "lagging"), "lagging")
+            body = (await client.get("/readyz")).json()
+            assert body["status"] == "ready"  # the primary answers: still ready
+            [replica] = body["replicas"]
+            assert replica["lagSeconds"] > 1.0 and replica["behindBytes"] > 0, replica
+            assert replica["reason"] == "replay lag past the bound"
+        finally:
+            await standby_sql(standby, "SELECT pg_wal_replay_resume()")
+        await until(lambda: _state_is(client, "in_rotation"), "back in rotation")
+        [replica] = (await client.get("/readyz")).json()["replicas"]
+        assert replica["lagSeconds"] == 0.0 and replica["behindBytes"] == 0, replica
+        metrics = (await client.get("/metrics")).text
+        name = f'replica="127.0.0.1:{standby.port}"'
+        assert f"gateway_db_replica_in_rotation{{{name}}} 1.0" in metrics
+        assert f"gateway_db_replica_lag_seconds{{{name}}} 0.0" in metrics
+
+
+async def _state_is(client: httpx.AsyncClient, state: str) -> bool:
+    return await replica_state(client) == state
