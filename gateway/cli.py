@@ -160,10 +160,33 @@ def cmd_rebuild_rollups(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(rebuild_command(_settings().database_url, args.org)))
 
 
+def cmd_partitions(args: argparse.Namespace) -> None:
+    from gateway.maintenance.partitions import partitions_command
+
+    settings = _settings()
+    months = args.retention_months or settings.raw_retention_months
+    sys.exit(
+        asyncio.run(
+            partitions_command(
+                settings.database_url,
+                now=settings.clock(),
+                ahead=args.ahead,
+                retention_months=months,
+            )
+        )
+    )
+
+
 def cmd_deliver(args: argparse.Namespace) -> None:
     from gateway.alerting import deliver_command
 
     sys.exit(asyncio.run(deliver_command(_settings(), once=args.once)))
+
+
+def cmd_bulk(args: argparse.Namespace) -> None:
+    from gateway.bulk.worker import bulk_command
+
+    sys.exit(asyncio.run(bulk_command(_settings(), once=args.once)))
 
 
 def cmd_consume(args: argparse.Namespace) -> None:
@@ -216,6 +239,20 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--org", required=True, help="organization id")
     rebuild.set_defaults(func=cmd_rebuild_rollups)
 
+    partitions = sub.add_parser(
+        "partitions",
+        help="create ai_calls' monthly partitions ahead; drop raw calls past retention",
+    )
+    partitions.add_argument(
+        "--ahead", type=int, default=3, help="months after the current one (default 3)"
+    )
+    partitions.add_argument(
+        "--retention-months",
+        type=int,
+        help="keep this many months of raw calls (default GATEWAY_RAW_RETENTION_MONTHS: all)",
+    )
+    partitions.set_defaults(func=cmd_partitions)
+
     consume = sub.add_parser(
         "consume", help="take usage events from NATS JetStream (GATEWAY_NATS_URL)"
     )
@@ -229,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument("--once", action="store_true", help="send what is due now, then exit")
     deliver.set_defaults(func=cmd_deliver)
+    bulk = sub.add_parser(
+        "bulk", help="write the queued bulk exports to GATEWAY_BULK_EXPORT_DIR; expire old files"
+    )
+    bulk.add_argument("--once", action="store_true", help="run the exports waiting now, then exit")
+    bulk.set_defaults(func=cmd_bulk)
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         func=cmd_export_schema
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     # A persisted-documents manifest ({"sha256:<hex>": "<document>"}, as GraphQL Code Generator's
     # client-preset writes it) whose documents are trusted too, checked at start-up.
     trusted_documents_file: str | None = None
+    # Who may show /dashboard in an iframe (the CSP's frame-ancestors: space-separated origins,
+    # e.g. "https://app.partner.example"); 'none' by default.
+    dashboard_frame_ancestors: str = Field(default="'none'", pattern=r"^[^;,\r\n]+$")
     # The trusted documents run from plans made at start-up instead of graphql-core (0: off).
     planned_documents: bool = True
     host: str = "127.0.0.1"
@@ -81,6 +86,17 @@ class Settings(BaseSettings):
     # Webhooks may go to loopback, private and link-local addresses (a receiver on the same
     # host or network: development and tests). Off, such URLs are refused.
     webhooks_allow_private: bool = False
+    # Bulk exports (``usage-gateway bulk``): where the worker writes the files (a directory
+    # every replica serving /v1/bulk-exports/.../download can read), how long a file is kept,
+    # the worker's lease on a job (renewed while it writes; past it, a job whose worker died is
+    # taken again), and the key that signs download URLs (default: derived from the JWT secret).
+    bulk_export_dir: str = str(Path(tempfile.gettempdir()) / "usage-gateway-bulk-exports")
+    bulk_export_ttl_hours: float = Field(default=168.0, gt=0)
+    bulk_export_lease_s: float = Field(default=120.0, gt=0)
+    bulk_export_secret: str | None = None
+    # Raw AI calls are kept this many UTC months back from the current one (at least 2; unset:
+    # all of them); `usage-gateway partitions` drops the older ones, rollups stay.
+    raw_retention_months: int | None = Field(default=None, ge=2)
     # Moves this process's clock by so many seconds (tests and demos of another day; refused in
     # production). Every process of a deployment must be given the same value.
     clock_offset_seconds: float = 0.0

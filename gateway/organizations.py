@@ -9,6 +9,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gateway.alerting import evaluate_all
+from gateway.audit import actions as audit_actions
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor
 from gateway.catalog import queries as catalog_queries
 from gateway.clock import system_clock
 from gateway.consumption.ledger import boundary_terms
@@ -39,6 +42,7 @@ async def put_organization(
     *,
     now: datetime,
     created_at: datetime | None = None,
+    actor: Actor = SERVICE_ACTOR,
 ) -> SavedOrganization:
     """Create or update an organization. A plan change applies from the next billing period;
     a time-zone change re-buckets every rollup in the same transaction. ``created_at`` dates a
@@ -61,7 +65,7 @@ async def put_organization(
             now=now,
             created_at=existing.created_at if existing else (created_at or now),
         )
-        history = await org_queries.plan_history(conn, org_id=org_id)
+        history = plans_before = await org_queries.plan_history(conn, org_id=org_id)
         before = boundary_terms(history, existing.active_since) if existing else None
         if body.plan is not None:
             wanted = body.plan.terms()
@@ -79,7 +83,13 @@ async def put_organization(
                 )
         if existing is not None and existing.time_zone != body.time_zone:
             models = {m.id: m for m in await catalog_queries.all_models(conn)}
-            await rebuild_ai_rollups(conn, org_id=org_id, zone=zone, models=models)
+            await rebuild_ai_rollups(
+                conn,
+                org_id=org_id,
+                zone=zone,
+                models=models,
+                old_zone=ZoneInfo(existing.time_zone),
+            )
             await rebuild_interview_rollups(conn, org_id=org_id, zone=zone)
         history = await org_queries.plan_history(conn, org_id=org_id)
         moved = before is not None and boundary_terms(history, active) != before
@@ -87,6 +97,16 @@ async def put_organization(
             # The billing periods moved (a new anchor day, another activeSince): recount them.
             await rebuild_period_rollups(conn, org_id=org_id, zone=zone)
         saved = await org_queries.get_org(conn, org_id=org_id)
+        await audit.organization_put(
+            conn,
+            org_id=org_id,
+            before=existing,
+            after=saved,
+            plans_before=plans_before,
+            plans_after=history,
+            actor=actor,
+            at=now,
+        )
         await evaluate_all(conn, [org_id], now)
         await move_versions(conn, [org_id])
     assert saved is not None
@@ -94,13 +114,19 @@ async def put_organization(
 
 
 async def replace_plan_history(
-    db: Database, org_id: str, history: Sequence[PlanRecord], *, now: datetime | None = None
+    db: Database,
+    org_id: str,
+    history: Sequence[PlanRecord],
+    *,
+    now: datetime | None = None,
+    actor: Actor = SERVICE_ACTOR,
 ) -> None:
     """Record an organization's plan versions as they were (imported history, the demo), and
     recount its billing periods in the same transaction."""
     async with db.write() as conn:
         await hold_orgs(conn, [org_id], exclusive=True)
         org = await require_org(conn, org_id)
+        plans_before = await org_queries.plan_history(conn, org_id=org_id)
         if history:
             start = min(plan.effective_from for plan in history)
             await org_queries.delete_plans_from(conn, org_id=org_id, effective_from=start)
@@ -114,6 +140,15 @@ async def replace_plan_history(
                 rollover_cap_e4=plan.rollover_cap_e4,
                 billing_anchor_day=plan.billing_anchor_day,
             )
+        await audit.plans_changed(
+            conn,
+            org_id=org_id,
+            action=audit_actions.PLAN_HISTORY_REPLACED,
+            plans_before=plans_before,
+            plans_after=await org_queries.plan_history(conn, org_id=org_id),
+            actor=actor,
+            at=now or system_clock(),
+        )
         await rebuild_period_rollups(conn, org_id=org_id, zone=ZoneInfo(org.time_zone))
         await evaluate_all(conn, [org_id], now or system_clock())
         await move_versions(conn, [org_id])

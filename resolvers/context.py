@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,12 @@ class Context:
     webhooks: Options = field(
         default_factory=lambda: Options(production=False, allow_private=False)
     )
+    # A trusted document's id to the digest embed tokens list it by (None: not trusted).
+    embeddable: Callable[[str], str | None] = field(default=lambda _ident: None)
+    # The key that signs bulk export download URLs, and the base of those URLs
+    # (scheme://host of this request).
+    bulk_url_secret: bytes = b""
+    base_url: str = ""
 
     async def organization(self) -> OrgRecord | None:
         """The caller's organization, read once per request whoever asks first."""

@@ -54,9 +54,17 @@ FIRST_MAXIMUMS = {
 }
 FIXED_BOUNDS = {"byReason": 3, "byStatus": 5, "byModel": 20}
 # Alerts and webhooks (mutations are priced like queries: by what they select).
-FIRST_DEFAULTS.update(alerts=20, deliveries=20)
-FIRST_MAXIMUMS.update(alerts=100, deliveries=100)
-FIXED_BOUNDS.update(alertRules=100, webhookEndpoints=10, eventTypes=5, thresholds=10)
+FIRST_DEFAULTS.update(alerts=20, deliveries=20, auditLog=50)
+FIRST_MAXIMUMS.update(alerts=100, deliveries=100, auditLog=100)
+FIXED_BOUNDS.update(alertRules=100, webhookEndpoints=10, eventTypes=6, thresholds=10)
+# API keys and embed tokens, newest first.
+FIXED_BOUNDS.update(apiKeys=100, embedTokens=100)
+# Bulk exports: the list's bound, and starting one priced once, whatever rows the file gets.
+FIRST_DEFAULTS.update(bulkExports=10)
+FIRST_MAXIMUMS.update(bulkExports=50)
+# What starting a bulk export costs from the credential's bucket, once, however many rows the
+# file gets (Shopify prices bulkOperationRunQuery the same way); the download is free.
+FIELD_SURCHARGES = {"startBulkExport": 10}
 BUCKETED = {"timeSeries", "usageTrend"}
 PERIOD_FIELDS = {"usage", "consumption", "credits"}
 # Presets span at most a month: the most buckets they can have.
@@ -161,7 +169,7 @@ class _Coster:
         child = self.selection_set(node.selection_set, period, seen, path)
         bound = list_size(name, args, period)
         if bound is None:
-            return OBJECT_COST + child
+            return OBJECT_COST + child + FIELD_SURCHARGES.get(name, 0)
         if _refetches(name, args):
             child += OBJECT_COST  # each entry is an object, as node(id:) answers it
         size = bound if self.rows is None else min(bound, self.rows.get(path, 0))

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.types.enum import StrawberryEnumDefinition
 
 from gateway.alerts.enums import DeliveryStatus, EventType, RuleKind, ThresholdUnit
+from gateway.bulk.enums import BulkExportFormat, BulkExportKind, BulkExportStatus
 from gateway.consumption.enums import InterviewStatus
 from gateway.core.buckets import Granularity
 from gateway.core.periods import PeriodPreset
@@ -50,7 +51,7 @@ graphql_enum(
     Role,
     "A member's role in the organization.",
     {
-        Role.ACCOUNT_ADMIN: "Manages the account: credits:view, consumption:view and alerts:manage.",
+        Role.ACCOUNT_ADMIN: "Manages the account: credits:view, consumption:view, alerts:manage, keys:manage and audit:view.",
         Role.ADMIN: "Administers the workspace: credits:view and alerts:manage.",
         Role.STAFFING: "Runs hiring: credits:view.",
         Role.INTERVIEWER: "Interviews candidates: credits:view.",
@@ -151,6 +152,7 @@ graphql_enum(
         EventType.AI_CREDITS_ABOVE: "ai_credits.above: an AI_CREDITS_ABOVE rule fired.",
         EventType.OPENING_CREDITS_ABOVE: "opening_credits.above: an OPENING_CREDITS_ABOVE rule fired.",
         EventType.WEBHOOK_TEST: "webhook.test: sent by sendTestWebhook.",
+        EventType.BULK_EXPORT_FINISHED: "bulk_export.finished: a bulk export completed or failed.",
     },
     name="WebhookEventType",
 )
@@ -164,10 +166,41 @@ graphql_enum(
     },
     name="WebhookDeliveryStatus",
 )
+graphql_enum(
+    BulkExportKind,
+    "What a bulk export holds: the rows of one of the synchronous exports.",
+    {
+        BulkExportKind.AI_USAGE: "The AI-usage export: one row per call, newest first (needs credits:view).",
+        BulkExportKind.CONSUMPTION: "The consumption export: one row per local day and opening (needs consumption:view).",
+    },
+)
+graphql_enum(
+    BulkExportFormat,
+    "The file format of a bulk export.",
+    {
+        BulkExportFormat.CSV: "CSV, byte for byte what GET /v1/exports/... sends for the same range.",
+        BulkExportFormat.XLSX: "An Excel workbook with the same rows and cells as the synchronous export.",
+        BulkExportFormat.JSONL: "JSON Lines: one JSON object per row, keys in camelCase after the columns.",
+    },
+)
+graphql_enum(
+    BulkExportStatus,
+    "Where a bulk export stands.",
+    {
+        BulkExportStatus.QUEUED: "Waiting for a worker.",
+        BulkExportStatus.RUNNING: "A worker is writing the file.",
+        BulkExportStatus.COMPLETED: "The file is ready at url until expiresAt.",
+        BulkExportStatus.FAILED: "The file could not be written (errorMessage says why); start another.",
+        BulkExportStatus.EXPIRED: "The file was removed after expiresAt.",
+    },
+)
 
 __all__ = [
     "AiBillingMode",
     "AiProvider",
+    "BulkExportFormat",
+    "BulkExportKind",
+    "BulkExportStatus",
     "DeliveryStatus",
     "EventType",
     "Granularity",

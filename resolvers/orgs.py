@@ -16,6 +16,8 @@ from gateway.usage.service import UsagePage
 from resolvers.alerts import fields as alert_fields
 from resolvers.alerts.endpoints import WebhookEndpoint
 from resolvers.alerts.types import AlertConnection, AlertRule
+from resolvers.audit import SINCE_DESCRIPTION, AuditEventConnection, audit_log_connection
+from resolvers.bulk import LIST_DEFAULT, LIST_MAX, BulkExport, bulk_exports
 from resolvers.consumption.resolvers import (
     ConsumptionPeriod,
     consumption_period,
@@ -25,6 +27,8 @@ from resolvers.consumption.types import OpeningConnection
 from resolvers.context import Info
 from resolvers.enums import AiBillingMode, AiProvider, PeriodPreset
 from resolvers.errors import NotFound
+from resolvers.keys import fields as key_fields
+from resolvers.keys.types import ApiKey, EmbedToken
 from resolvers.node import Node, encode_global_id
 from resolvers.period import AFTER_ARG, FIRST_ARG, PERIOD_ARG, PeriodInput, period_for
 from resolvers.permissions import requires
@@ -137,6 +141,20 @@ class Organization(Node):
         return await alert_fields.webhook_endpoints(info, self.org_id)
 
     @strawberry.field(
+        description="The organization's API keys, revoked and expired ones included, newest first, at most 100. Requires keys:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.KEYS_MANAGE)],
+    )
+    async def api_keys(self, info: Info) -> list[ApiKey] | None:
+        return await key_fields.api_keys(info, self.org_id)
+
+    @strawberry.field(
+        description="The organization's embed tokens not yet expired (revoked ones included), newest first, at most 100. Requires keys:manage (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.KEYS_MANAGE)],
+    )
+    async def embed_tokens(self, info: Info) -> list[EmbedToken] | None:
+        return await key_fields.embed_tokens(info, self.org_id)
+
+    @strawberry.field(
         description="What the alert rules fired, newest first, and whether each still holds: only the alerts on figures the caller may see (consumption:view for interview credits, credits:view for AI credits)."
     )
     async def alerts(
@@ -149,6 +167,34 @@ class Organization(Node):
         return await alert_fields.alerts_connection(
             info, self.org_id, first=first, after=after, active=active
         )
+
+    @strawberry.field(
+        description="Every change of the organization's settings, plans, members and roles, API keys and embed tokens, credit purchases, alert rules and webhook endpoints: who, when, what, and the values before and after (secrets never). Newest first; kept at least a year. Requires audit:view (null with a FORBIDDEN error otherwise).",
+        extensions=[requires(Permission.AUDIT_VIEW)],
+    )
+    async def audit_log(
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST_ARG] = 50,
+        after: Annotated[str | None, AFTER_ARG] = None,
+        since: Annotated[
+            datetime.datetime | None, strawberry.argument(description=SINCE_DESCRIPTION)
+        ] = None,
+    ) -> AuditEventConnection | None:
+        return await audit_log_connection(info, self.org_id, first=first, after=after, since=since)
+
+    @strawberry.field(
+        description="The organization's bulk exports, newest first: only the kinds the caller may export."
+    )
+    async def bulk_exports(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many, 1-{LIST_MAX} (default {LIST_DEFAULT})."),
+        ] = LIST_DEFAULT,
+    ) -> list[BulkExport]:
+        return await bulk_exports(info, self.org_id, first)
 
     @classmethod
     def from_record(cls, org: OrgRecord) -> Organization:

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.orgs.enums import Permission
+from resolvers.bulk import BulkExport, bulk_export
 from resolvers.catalog import AiModel
 from resolvers.consumption.resolvers import credit_plan
 from resolvers.consumption.types import CreditPlan, Opening
@@ -100,6 +101,19 @@ class Query:
     )
     async def organization(self, info: Info) -> Organization:
         return await resolve_organization(info)
+
+    @strawberry.field(
+        description=(
+            "A bulk export of the caller's organization, by the id startBulkExport returned: "
+            "null for another organization's, or one whose kind the caller may not export."
+        )
+    )
+    async def bulk_export(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The job's id.")],
+    ) -> BulkExport | None:
+        return await bulk_export(info, str(id))
 
     @strawberry.field(
         description="The forecasting example of the Consumption page: roles x candidates x completion, plus a safety buffer."

@@ -17,12 +17,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
-from resolvers.alerts.mutation import Mutation
 from resolvers.catalog import AiModel
 from resolvers.consumption.types import Opening
 from resolvers.guard import BoundedDocuments, DocumentStore
 from resolvers.limits import CostLimit
 from resolvers.members import Member
+from resolvers.mutation import Mutation
 from resolvers.orgs import Organization
 from resolvers.permissions import RequiresPermissionDirective
 from resolvers.query import Query

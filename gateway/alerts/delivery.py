@@ -15,7 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -24,6 +24,8 @@ from gateway.alerts import schedule, signing, writes
 from gateway.alerts.addresses import Unresolved, UnsafeTarget, parse_url, resolve
 from gateway.alerts.enums import DeliveryStatus
 from gateway.alerts.records import DeliveryRecord, EndpointRecord
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR
 from gateway.storage.db import Database
 
 log = logging.getLogger("gateway.webhooks")
@@ -146,13 +148,23 @@ async def _one(
     async with db.write() as conn:
         await writes.record_attempt(conn, org_id=delivery.org_id, delivery_id=delivery.id, **values)
         if outcome.gone:
+            reason = "the receiver answered 410 Gone"
             await writes.update_endpoint(
                 conn,
                 org_id=endpoint.org_id,
                 endpoint_id=endpoint.id,
                 enabled=False,
-                disabled_reason="the receiver answered 410 Gone",
+                disabled_reason=reason,
                 updated_at=now,
+            )
+            await audit.webhook_endpoint_changed(
+                conn,
+                org_id=endpoint.org_id,
+                endpoint_id=endpoint.id,
+                before=endpoint,
+                after=replace(endpoint, enabled=False, disabled_reason=reason),
+                actor=SERVICE_ACTOR,
+                at=now,
             )
     log.info(
         "webhook delivery",

@@ -3,6 +3,7 @@ creation or rotation; the previous secret keeps signing for a day after a rotati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from gateway.alerts import payloads, queries, writes
@@ -12,6 +13,9 @@ from gateway.alerts.evaluate import delivery_row
 from gateway.alerts.inputs import MAX_ENDPOINTS, WebhookEndpointIn
 from gateway.alerts.records import DeliveryRecord, EndpointRecord
 from gateway.alerts.signing import new_secret
+from gateway.audit import actions as audit_actions
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor
 from gateway.core.errors import InvalidInput, NotFound, Problem
 from gateway.orgs.service import require_org
 from gateway.storage.db import Database
@@ -36,6 +40,7 @@ async def create_endpoint(
     now: datetime,
     production: bool,
     allow_private: bool,
+    actor: Actor = SERVICE_ACTOR,
 ) -> tuple[EndpointRecord, str]:
     """The new endpoint and its secret (shown this once)."""
     await check_url(body.url, production=production, allow_private=allow_private)
@@ -68,7 +73,16 @@ async def create_endpoint(
             },
         )
         created = await queries.endpoint_by_id(conn, org_id=org_id, endpoint_id=endpoint_id)
-    assert created is not None
+        assert created is not None
+        await audit.webhook_endpoint_changed(
+            conn,
+            org_id=org_id,
+            endpoint_id=endpoint_id,
+            before=None,
+            after=created,
+            actor=actor,
+            at=now,
+        )
     return created, secret
 
 
@@ -79,39 +93,71 @@ async def _require(db: Database, org_id: str, endpoint_id: str) -> EndpointRecor
     return found
 
 
-async def rotate_secret(
-    db: Database, org_id: str, endpoint_id: str, *, now: datetime
-) -> tuple[EndpointRecord, str]:
-    """A new secret (shown this once); the old one also signs for 24 hours."""
-    old = await _require(db, org_id, endpoint_id)
-    secret = new_secret()
+async def _changed(
+    db: Database,
+    org_id: str,
+    endpoint_id: str,
+    values: Callable[[EndpointRecord], dict[str, object]],
+    *,
+    now: datetime,
+    actor: Actor,
+    action: str,
+) -> EndpointRecord:
+    """Change an endpoint (``values`` of the stored one) and record it, in one transaction."""
     async with db.write() as conn:
+        before = await queries.endpoint_by_id(conn, org_id=org_id, endpoint_id=endpoint_id)
+        if before is None:
+            raise NotFound("webhook endpoint", endpoint_id, "id")
         await writes.update_endpoint(
+            conn, org_id=org_id, endpoint_id=endpoint_id, **values(before), updated_at=now
+        )
+        after = await queries.endpoint_by_id(conn, org_id=org_id, endpoint_id=endpoint_id)
+        await audit.webhook_endpoint_changed(
             conn,
             org_id=org_id,
             endpoint_id=endpoint_id,
-            secret=secret,
-            previous_secret=old.secret,
-            previous_until=now + ROTATION_OVERLAP,
-            updated_at=now,
+            before=before,
+            after=after,
+            actor=actor,
+            at=now,
+            action=action,
         )
-    return await _require(db, org_id, endpoint_id), secret
+    assert after is not None
+    return after
+
+
+async def rotate_secret(
+    db: Database, org_id: str, endpoint_id: str, *, now: datetime, actor: Actor = SERVICE_ACTOR
+) -> tuple[EndpointRecord, str]:
+    """A new secret (shown this once); the old one also signs for 24 hours."""
+    secret = new_secret()
+
+    def values(old: EndpointRecord) -> dict[str, object]:
+        return {
+            "secret": secret,
+            "previous_secret": old.secret,
+            "previous_until": now + ROTATION_OVERLAP,
+        }
+
+    rotated = audit_actions.WEBHOOK_ENDPOINT_SECRET_ROTATED
+    made = await _changed(db, org_id, endpoint_id, values, now=now, actor=actor, action=rotated)
+    return made, secret
 
 
 async def set_enabled(
-    db: Database, org_id: str, endpoint_id: str, enabled: bool, *, now: datetime
+    db: Database,
+    org_id: str,
+    endpoint_id: str,
+    enabled: bool,
+    *,
+    now: datetime,
+    actor: Actor = SERVICE_ACTOR,
 ) -> EndpointRecord:
-    await _require(db, org_id, endpoint_id)
-    async with db.write() as conn:
-        await writes.update_endpoint(
-            conn,
-            org_id=org_id,
-            endpoint_id=endpoint_id,
-            enabled=enabled,
-            disabled_reason=None if enabled else "disabled by a user",
-            updated_at=now,
-        )
-    return await _require(db, org_id, endpoint_id)
+    def values(_: EndpointRecord) -> dict[str, object]:
+        return {"enabled": enabled, "disabled_reason": None if enabled else "disabled by a user"}
+
+    updated = audit_actions.WEBHOOK_ENDPOINT_UPDATED
+    return await _changed(db, org_id, endpoint_id, values, now=now, actor=actor, action=updated)
 
 
 async def send_test(

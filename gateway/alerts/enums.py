@@ -24,6 +24,7 @@ class EventType(StrEnum):
     AI_CREDITS_ABOVE = "ai_credits.above"
     OPENING_CREDITS_ABOVE = "opening_credits.above"
     WEBHOOK_TEST = "webhook.test"
+    BULK_EXPORT_FINISHED = "bulk_export.finished"
 
 
 class DeliveryStatus(StrEnum):

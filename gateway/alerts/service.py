@@ -13,6 +13,8 @@ from gateway.alerts.enums import RuleKind
 from gateway.alerts.inputs import MAX_RULES, AlertRuleIn
 from gateway.alerts.payloads import new_id
 from gateway.alerts.records import AlertRecord, RuleRecord
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor
 from gateway.core.errors import InvalidInput, NotFound, Problem
 from gateway.orgs import member_queries
 from gateway.orgs.service import require_org
@@ -89,6 +91,7 @@ async def create_rule(
     *,
     now: datetime,
     evaluator: Evaluator | None = None,
+    actor: Actor = SERVICE_ACTOR,
 ) -> RuleRecord:
     """A new rule, armed and evaluated at once (a figure already past fires now)."""
     async with db.write() as conn:
@@ -107,6 +110,9 @@ async def create_rule(
         await writes.insert_rule(conn, row={**row, "created_at": now, "updated_at": now})
         created = await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id)
         assert created is not None
+        await audit.alert_rule_changed(
+            conn, org_id=org_id, rule_id=rule_id, before=None, after=created, actor=actor, at=now
+        )
         await writes.reset_states(
             conn, org_id=org_id, rule_id=rule_id, thresholds=created.threshold_keys
         )
@@ -123,12 +129,14 @@ async def update_rule(
     *,
     now: datetime,
     evaluator: Evaluator | None = None,
+    actor: Actor = SERVICE_ACTOR,
 ) -> RuleRecord:
     """Replace a rule's settings; it starts over (its active alerts end, its thresholds are
     armed again) and is evaluated at once."""
     async with db.write() as conn:
         await hold_orgs(conn, [org_id], exclusive=True)
-        if await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id) is None:
+        before = await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id)
+        if before is None:
             raise NotFound("alert rule", rule_id, "id")
         await _check_refs(conn, org_id, body)
         await _resolve_rule_alerts(conn, org_id, rule_id, now)
@@ -137,6 +145,9 @@ async def update_rule(
         )
         changed = await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id)
         assert changed is not None
+        await audit.alert_rule_changed(
+            conn, org_id=org_id, rule_id=rule_id, before=before, after=changed, actor=actor, at=now
+        )
         await writes.reset_states(
             conn, org_id=org_id, rule_id=rule_id, thresholds=changed.threshold_keys
         )
@@ -145,10 +156,16 @@ async def update_rule(
     return changed
 
 
-async def delete_rule(db: Database, org_id: str, rule_id: str, *, now: datetime) -> None:
+async def delete_rule(
+    db: Database, org_id: str, rule_id: str, *, now: datetime, actor: Actor = SERVICE_ACTOR
+) -> None:
     async with db.write() as conn:
         await hold_orgs(conn, [org_id], exclusive=True)
-        if await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id) is None:
+        before = await queries.rule_by_id(conn, org_id=org_id, rule_id=rule_id)
+        if before is None:
             raise NotFound("alert rule", rule_id, "id")
         await _resolve_rule_alerts(conn, org_id, rule_id, now)
         await writes.delete_rule(conn, org_id=org_id, rule_id=rule_id)
+        await audit.alert_rule_changed(
+            conn, org_id=org_id, rule_id=rule_id, before=before, after=None, actor=actor, at=now
+        )

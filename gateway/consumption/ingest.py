@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.alerts.evaluate import evaluate
+from gateway.audit import changes as audit
+from gateway.audit.records import SERVICE_ACTOR, Actor
 from gateway.consumption import charges, opening_queries, queries, writes
 from gateway.consumption.charges import Contribution
 from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
@@ -212,7 +214,12 @@ async def record_purchases(
 
 
 async def record_purchase(
-    conn: AsyncConnection, *, org_id: str, purchase: CreditPurchaseIn, now: datetime
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    purchase: CreditPurchaseIn,
+    now: datetime,
+    actor: Actor = SERVICE_ACTOR,
 ) -> bool:
     """Store a purchase; False when the same one is recorded already (a replay).
 
@@ -244,4 +251,13 @@ async def record_purchase(
     else:
         day = local_day(purchase.occurred_at, ZoneInfo(org.time_zone))
         await _add_to_periods(conn, used={}, bought={org_id: [(day, credits)]})
+        await audit.purchase_recorded(
+            conn,
+            org_id=org_id,
+            purchase_id=purchase.purchase_id,
+            credits_e4=credits,
+            occurred_at=purchase.occurred_at,
+            actor=actor,
+            at=now,
+        )
     return created

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from gateway.core.calendar import add_months, billing_period_start
 from gateway.core.errors import InvalidInput
+from gateway.core.money import credits_from_int, credits_to_int
 from gateway.orgs.plans import plan_on, rolled_over
 from gateway.orgs.records import PlanRecord
 
@@ -223,7 +224,9 @@ def plan_interview_credits(
         raise InvalidInput.one("buffer", "buffer must be between 0 and 10")
     expected = math.ceil(Decimal(roles) * Decimal(candidates) * completion_rate)
     with_buffer = math.ceil(Decimal(expected) * (1 + buffer))
-    cents = Decimal("0.01")
+    # Credits, at the scale every credit amount is printed with.
     return CreditPlanFigures(
-        expected, Decimal(expected).quantize(cents), Decimal(with_buffer).quantize(cents)
+        expected,
+        credits_from_int(credits_to_int(expected)),
+        credits_from_int(credits_to_int(with_buffer)),
     )

@@ -57,14 +57,11 @@ K = TypeVar("K")
 
 
 def decimal_text(value: int, places: int) -> str:
-    """A fixed-scale integer as plain decimal text with at least two decimals and no trailing
-    zeros beyond them: ``(125000, 4)`` -> ``"12.50"``, ``(125, 4)`` -> ``"0.0125"`` (what
-    ``format_decimal`` prints, without building a ``Decimal``)."""
+    """A fixed-scale integer as plain decimal text at that scale: ``(125000, 4)`` ->
+    ``"12.5000"``, ``(1, 6)`` -> ``"0.000001"`` (what ``format_decimal`` prints, without
+    building a ``Decimal``)."""
     whole, fraction = divmod(abs(value), 10**places)
-    digits = f"{fraction:0{places}d}".rstrip("0")
-    if len(digits) < 2:
-        digits = digits.ljust(2, "0")
-    return f"{'-' if value < 0 else ''}{whole}.{digits}"
+    return f"{'-' if value < 0 else ''}{whole}.{fraction:0{places}d}"
 
 
 class DecimalTexts(dict[int, str]):

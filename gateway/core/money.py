@@ -1,6 +1,9 @@
 """Fixed-scale integers for credits and money, so sums are exact on every engine.
 
-Credits are stored as whole ten-thousandths, US dollars as whole micro-dollars.
+Credits are stored as whole ten-thousandths, US dollars as whole micro-dollars, and each is
+printed at that fixed scale everywhere it leaves the gateway: every credit amount with 4
+decimals (``"254.6650"``, ``"0.0000"``), every US-dollar amount with 6 (``"10.543210"``), so a
+field's strings never vary in scale from one value to the next.
 """
 
 from __future__ import annotations
@@ -57,37 +60,34 @@ def usd_to_int(value: Decimal | str | int) -> int:
     return _to_scaled(value, USD_PLACES)
 
 
-def _two_places_at_least(number: Decimal) -> Decimal:
-    """At least two decimals, no trailing zeros beyond them: ``12.5`` -> ``12.50``."""
-    exponent = number.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return number.quantize(Decimal(1).scaleb(min(-2, exponent)))
-
-
 def _from_scaled(value: int, places: int) -> Decimal:
     # Integer arithmetic and one parse: the same value as quantizing the scaled Decimal, at a
-    # fraction of the cost (a page formats a few hundred amounts).
+    # fraction of the cost (a page formats a few hundred amounts). The Decimal keeps the scale.
     whole, part = divmod(abs(value), 10**places)
-    decimals = f"{part:0{places}d}".rstrip("0").ljust(2, "0")
-    return Decimal(f"{'-' if value < 0 else ''}{whole}.{decimals}")
+    return Decimal(f"{'-' if value < 0 else ''}{whole}.{part:0{places}d}")
 
 
 def credits_from_int(value: int) -> Decimal:
-    """``12500`` -> ``Decimal("1.25")``."""
+    """``12500`` -> ``Decimal("1.2500")``: always 4 places."""
     return _from_scaled(value, CREDIT_PLACES)
 
 
 def usd_from_int(value: int) -> Decimal:
-    """``1500`` -> ``Decimal("0.0015")``."""
+    """``1500`` -> ``Decimal("0.001500")``: always 6 places."""
     return _from_scaled(value, USD_PLACES)
 
 
 def format_decimal(value: Decimal) -> str:
-    """Plain notation, at least two decimals, never an exponent: ``12.50``, ``0.0125``."""
-    _sign, digits, exponent = value.as_tuple()
-    if isinstance(exponent, int) and (exponent == -2 or (exponent < -2 and digits[-1] != 0)):
-        return f"{value:f}"  # already in shape (every amount from *_from_int is)
-    return f"{_two_places_at_least(value):f}"
+    """Plain notation at the value's own scale, at least two decimals, never an exponent.
+
+    Amounts from ``credits_from_int``/``usd_from_int`` carry their fixed scale (``"12.5000"``,
+    ``"0.012500"``); any other value prints with no fewer than two decimals (``12.5`` ->
+    ``"12.50"``).
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent <= -2:
+        return f"{value:f}"
+    return f"{value.quantize(Decimal('0.01')):f}"
 
 
 def call_cost_micros(

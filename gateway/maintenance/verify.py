@@ -39,7 +39,9 @@ from gateway.orgs import queries as org_queries
 from gateway.storage.db import Database
 from gateway.storage.locks import hold_orgs
 from gateway.storage.versions import move_versions
+from gateway.usage import queries as usage_queries
 from gateway.usage.rollups import rebuild_ai_rollups
+from gateway.usage.rules import first_recountable_month
 from gateway.usage.writes import AI_ROLLUPS
 
 Key = tuple[Any, ...]
@@ -65,6 +67,10 @@ class Window:
 
     first: date | None = None
     last: date | None = None
+
+    def starting(self, first: date) -> Window:
+        """This window from ``first`` on (when it starts earlier or is unbounded)."""
+        return Window(max(self.first, first) if self.first else first, self.last)
 
     def bounds(self, rollup: Rollup) -> tuple[date | None, date | None]:
         """The window in the rollup's time column: whole months for monthly rollups."""
@@ -244,13 +250,21 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
     """Every difference between the stored rollups and a recount from the events."""
     async with snapshot(db) as conn:
         zone = await _zone_of(conn, org_id)
+        windows = {rollup.name: window for rollup in ROLLUPS}
+        kept = await usage_queries.raw_kept_since(conn)
+        if kept is not None:
+            # Months whose raw calls were dropped (retention) keep their rollups, which
+            # nothing is left to recount: the AI rollups are compared from the first month
+            # wholly kept in every zone.
+            ai_window = window.starting(first_recountable_month(kept))
+            windows |= {table.name: ai_window for table, _ in AI_ROLLUPS.values()}
         recounted: Counts = {rollup.name: {} for rollup in ROLLUPS}
-        await _recount_ai(conn, org_id, zone, window, recounted)
+        await _recount_ai(conn, org_id, zone, windows["ai_daily_by_reason"], recounted)
         wrong_charges = await _recount_interviews(conn, org_id, zone, window, recounted)
         await _recount_periods(conn, org_id, zone, recounted)
         stored: Counts = {}
         for rollup in ROLLUPS:
-            first, last = window.bounds(rollup)
+            first, last = windows[rollup.name].bounds(rollup)
             rows = await verify_queries.stored_rows(
                 conn,
                 rollup.table,
@@ -262,12 +276,18 @@ async def verify_org(db: Database, org_id: str, window: Window = Window()) -> li
             stored[rollup.name] = {
                 key: tuple(getattr(row, s) for s in rollup.sums)
                 for row in rows
-                if window.holds(rollup, key := tuple(getattr(row, c) for c in rollup.key))
+                if windows[rollup.name].holds(
+                    rollup, key := tuple(getattr(row, c) for c in rollup.key)
+                )
             }
     differences: list[Difference] = []
     for rollup in ROLLUPS:
         want = _without_zero_rows(
-            {k: v for k, v in recounted[rollup.name].items() if window.holds(rollup, k)}
+            {
+                k: v
+                for k, v in recounted[rollup.name].items()
+                if windows[rollup.name].holds(rollup, k)
+            }
         )
         have = _without_zero_rows(stored[rollup.name])
         for key in sorted(want.keys() | have.keys(), key=lambda k: tuple(map(str, k))):

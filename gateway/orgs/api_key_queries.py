@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.orgs.queries import ORG_COLUMNS, org_beside
@@ -23,6 +23,8 @@ async def insert_api_key(
     key_hash: str,
     permissions: list[str],
     now: datetime,
+    created_by: str,
+    expires_at: datetime | None = None,
 ) -> None:
     await conn.execute(
         insert(api_keys).values(
@@ -30,10 +32,49 @@ async def insert_api_key(
             id=key_id,
             name=name,
             key_hash=key_hash,
-            permissions=" ".join(sorted(permissions)),
+            permissions=" ".join(sorted(set(permissions))),
             created_at=now,
+            created_by=created_by,
+            expires_at=expires_at,
         )
     )
+
+
+_RECORD_COLUMNS = [c for c in api_keys.c if c.name != "key_hash"]
+
+
+async def list_api_keys(conn: AsyncConnection, *, org_id: str, limit: int) -> list[ApiKeyRecord]:
+    """The organization's newest keys, revoked ones included, newest first."""
+    stmt = (
+        select(*_RECORD_COLUMNS)
+        .where(api_keys.c.org_id == org_id)
+        .order_by(api_keys.c.created_at.desc(), api_keys.c.id.desc())
+        .limit(limit)
+    )
+    return [record(ApiKeyRecord, row) for row in await conn.execute(stmt)]
+
+
+async def get_api_key(conn: AsyncConnection, *, org_id: str, key_id: str) -> ApiKeyRecord | None:
+    stmt = select(*_RECORD_COLUMNS).where(api_keys.c.org_id == org_id, api_keys.c.id == key_id)
+    row = (await conn.execute(stmt)).first()
+    return None if row is None else record(ApiKeyRecord, row)
+
+
+async def mark_used(
+    conn: AsyncConnection, *, org_id: str, key_id: str, now: datetime, gap: timedelta
+) -> bool:
+    """Set the key's last use to ``now`` unless it was set less than ``gap`` ago (by any
+    replica): at most one write per key and gap."""
+    stmt = (
+        update(api_keys)
+        .where(
+            api_keys.c.org_id == org_id,
+            api_keys.c.id == key_id,
+            or_(api_keys.c.last_used_at.is_(None), api_keys.c.last_used_at <= now - gap),
+        )
+        .values(last_used_at=now)
+    )
+    return bool((await conn.execute(stmt)).rowcount)
 
 
 _API_KEY = (

@@ -1,4 +1,8 @@
-"""Who is calling: member JWTs, partner API keys and the service token."""
+"""Who is calling: member JWTs, partner API keys, embed tokens and the service token.
+
+API keys and embed tokens are read from the database on every request, so a revoked or expired
+one is refused at once on every replica (and, refused before the response cache is asked,
+never answered from it)."""
 
 from __future__ import annotations
 
@@ -15,13 +19,15 @@ import jwt
 
 from gateway.clock import Clock
 from gateway.config import Settings
-from gateway.orgs import api_key_queries, member_queries
+from gateway.orgs import api_key_queries, embed_queries, member_queries
 from gateway.orgs.enums import Permission, Role
+from gateway.orgs.last_used import LastUsed
 from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
 from gateway.storage.versions import DataVersions
 
 API_KEY_PREFIX = "ugk_"
+EMBED_TOKEN_PREFIX = "uge_"
 # Tolerated clock difference between the token issuer and the gateway.
 CLOCK_LEEWAY_SECONDS = 60
 
@@ -33,6 +39,7 @@ class AuthError(Exception):
 class CredentialKind(StrEnum):
     MEMBER = "member"
     API_KEY = "api_key"
+    EMBED = "embed"
     SERVICE = "service"
 
 
@@ -47,6 +54,9 @@ class Caller:
     role: Role | None = None
     api_key_id: str | None = None
     api_key_name: str | None = None
+    embed_token_id: str | None = None
+    # An embed token's documents: the digests of their canonical forms (None: any document).
+    documents: frozenset[str] | None = None
     # A stable name for rate limits and logs.
     credential_id: str = field(default="")
     # The organization's data versions, read with the credential (the response cache's key).
@@ -56,6 +66,23 @@ class Caller:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    @property
+    def actor(self) -> str:
+        """Who acts, as recorded beside what they create: ``member:<id>``, ``key:<id>``,
+        ``embed:<id>`` or ``service``."""
+        if self.member_id is not None:
+            return f"member:{self.member_id}"
+        if self.api_key_id is not None:
+            return f"key:{self.api_key_id}"
+        if self.embed_token_id is not None:
+            return f"embed:{self.embed_token_id}"
+        return "service"
+
+    @property
+    def limits(self) -> frozenset[str] | None:
+        """The permissions a credential this caller creates may hold at most (None: any)."""
+        return None if self.kind is CredentialKind.SERVICE else self.permissions
 
 
 SERVICE_CALLER = Caller(
@@ -77,6 +104,12 @@ def new_api_key() -> tuple[str, str]:
     """A fresh ``(key_id, secret)``; the secret embeds the id and is shown only once."""
     key_id = secrets.token_hex(8)
     return key_id, f"{API_KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+
+
+def new_embed_token() -> tuple[str, str]:
+    """A fresh ``(token_id, secret)``, stored hashed like an API key."""
+    token_id = secrets.token_hex(8)
+    return token_id, f"{EMBED_TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
 
 
 def issue_member_token(
@@ -114,6 +147,7 @@ class Authenticator:
         self._db = db
         self._clock = clock
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self.last_used = LastUsed(db)
 
     async def caller(self, authorization: str | None) -> Caller:
         """Whoever the ``Authorization`` header names; the service token names the service."""
@@ -122,6 +156,8 @@ class Authenticator:
             return SERVICE_CALLER
         if token.startswith(API_KEY_PREFIX):
             return await self._api_key_caller(token)
+        if token.startswith(EMBED_TOKEN_PREFIX):
+            return await self._embed_caller(token)
         return await self._member_caller(token)
 
     async def _api_key_caller(self, token: str) -> Caller:
@@ -130,8 +166,11 @@ class Authenticator:
         if found is None:
             raise AuthError("unknown API key")
         row, versions, organization = found
-        if row.revoked_at is not None:
-            raise AuthError("this API key has been revoked")
+        now = self._clock()
+        refusal = row.refusal(now)
+        if refusal is not None:
+            raise AuthError(refusal)
+        self.last_used.note(row.org_id, row.id, now=now, stored=row.last_used_at)
         return Caller(
             org_id=row.org_id,
             permissions=frozenset(row.permissions.split()),
@@ -139,6 +178,26 @@ class Authenticator:
             api_key_id=row.id,
             api_key_name=row.name,
             credential_id=credential_name("key", row.org_id, row.id),
+            versions=versions,
+            organization=organization,
+        )
+
+    async def _embed_caller(self, token: str) -> Caller:
+        async with self._db.read() as conn:
+            found = await embed_queries.find_embed_token(conn, token_hash=hash_api_key(token))
+        if found is None:
+            raise AuthError("unknown embed token")
+        row, versions, organization = found
+        refusal = row.refusal(self._clock())
+        if refusal is not None:
+            raise AuthError(refusal)
+        return Caller(
+            org_id=row.org_id,
+            permissions=frozenset(row.permissions.split()),
+            kind=CredentialKind.EMBED,
+            embed_token_id=row.id,
+            documents=frozenset(row.document_digests.split()),
+            credential_id=credential_name("embed", row.org_id, row.id),
             versions=versions,
             organization=organization,
         )

@@ -16,6 +16,8 @@ class Permission(StrEnum):
     CREDITS_VIEW = "credits:view"
     CONSUMPTION_VIEW = "consumption:view"
     ALERTS_MANAGE = "alerts:manage"
+    KEYS_MANAGE = "keys:manage"
+    AUDIT_VIEW = "audit:view"
 
 
 class AiBillingMode(StrEnum):

@@ -13,6 +13,7 @@ from gateway.core.validation import (
     Email,
     FieldRule,
     SupportedDate,
+    SupportedDateTime,
     Text,
     TimeZone,
 )
@@ -73,6 +74,8 @@ class MemberIn(Body):
 class ApiKeyIn(Body):
     name: Text
     permissions: Annotated[list[str], Field(min_length=1, max_length=len(Permission))]
+    # None: the key never expires.
+    expires_at: SupportedDateTime | None = None
 
     @model_validator(mode="after")
     def _known_permissions(self) -> ApiKeyIn:

@@ -60,4 +60,37 @@ class ApiKeyRecord:
     id: str
     name: str
     permissions: str
+    created_at: datetime
     revoked_at: datetime | None
+    created_by: str | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the key may not be used at ``now``; None when it may."""
+        if self.revoked_at is not None:
+            return "this API key has been revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "this API key has expired"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedTokenRecord:
+    org_id: str
+    id: str
+    documents: str
+    document_digests: str
+    permissions: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the token may not be used at ``now``; None when it may."""
+        if self.revoked_at is not None:
+            return "this embed token has been revoked"
+        if self.expires_at <= now:
+            return "this embed token has expired"
+        return None

@@ -74,6 +74,32 @@ class ApiKey(SQLModel, table=True):
     permissions: str = Field(max_length=1000)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who made it: "member:<id>", "key:<id>" or "service" (null for keys older than the column).
+    created_by: str | None = Field(default=None, max_length=200)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Coarse: written at most once a minute per key, off the request's path.
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EmbedToken(SQLModel, table=True):
+    """A short-lived, read-only token that runs only the listed trusted documents."""
+
+    __tablename__ = "embed_tokens"
+    __table_args__ = (Index("ix_embed_tokens_token_hash", "token_hash"),)
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=32)
+    # sha256 of the whole secret; the secret itself is never stored.
+    token_hash: str = Field(max_length=64)
+    # Space-separated: the documents as named at creation, and the digests of their
+    # canonical forms (what a request's document is checked against).
+    documents: str = Field(max_length=2000)
+    document_digests: str = Field(max_length=2000)
+    permissions: str = Field(max_length=1000)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AiModel(SQLModel, table=True):
@@ -99,6 +125,10 @@ class ModelPrice(SQLModel, table=True):
 
 
 class AiCall(SQLModel, table=True):
+    """One AI call. On PostgreSQL the table is partitioned by UTC month of ``occurred_at``
+    (migration 0008), its primary key ``(org_id, event_id, occurred_at)``; ``ai_call_ids``
+    keeps ``(org_id, event_id)`` unique."""
+
     __tablename__ = "ai_calls"
     __table_args__ = (
         # Keyset index of the activity log: (org, occurred_at DESC, event_id DESC).
@@ -119,6 +149,27 @@ class AiCall(SQLModel, table=True):
     output_tokens: int = Field(default=0, sa_type=BigInteger)
     cost_micros: int = Field(default=0, sa_type=BigInteger)
     ingested_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AiCallId(SQLModel, table=True):
+    """Which calls were ever stored, by ``(org_id, event_id)``: on PostgreSQL ``ai_calls`` is
+    partitioned by month of ``occurred_at`` and its own keys must include it, so this small
+    unpartitioned table holds the uniqueness the ingest's duplicate check relies on (empty on
+    SQLite, where ``ai_calls`` keeps its own primary key). See docs/operators.md."""
+
+    __tablename__ = "ai_call_ids"
+
+    org_id: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(primary_key=True, max_length=128)
+
+
+class RawRetention(SQLModel, table=True):
+    """From which instant a raw table's rows are still kept (no row: all of them)."""
+
+    __tablename__ = "raw_retention"
+
+    table_name: str = Field(primary_key=True, max_length=64)
+    kept_since: datetime = Field(sa_type=UTCDateTime)
 
 
 class _AiRollup(SQLModel):
@@ -336,3 +387,5 @@ from gateway.storage.alert_models import (  # noqa: E402, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+from gateway.storage.audit_models import AuditEvent  # noqa: E402, F401
+from gateway.storage.bulk_models import BulkExport  # noqa: E402, F401

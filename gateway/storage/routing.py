@@ -105,7 +105,7 @@ class RequestDatabase(Database):
 
     async def _choose(self) -> Replica | None:
         versions = self._versions
-        if versions is None:
+        if versions is None:  # the request may not read on a replica
             return None
         for replica in self._replicas.candidates():
             try:

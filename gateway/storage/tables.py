@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from gateway.storage import alert_models, models
+from gateway.storage import alert_models, audit_models, bulk_models, models
 
 
 def _t(model: type[object]) -> Table:
@@ -18,9 +18,12 @@ plan_versions = _t(models.PlanVersion)
 members = _t(models.Member)
 role_permissions = _t(models.RolePermission)
 api_keys = _t(models.ApiKey)
+embed_tokens = _t(models.EmbedToken)
 ai_models = _t(models.AiModel)
 model_prices = _t(models.ModelPrice)
 ai_calls = _t(models.AiCall)
+ai_call_ids = _t(models.AiCallId)
+raw_retention = _t(models.RawRetention)
 ai_daily_by_reason = _t(models.AiDailyByReason)
 ai_daily_by_member = _t(models.AiDailyByMember)
 ai_daily_by_model = _t(models.AiDailyByModel)
@@ -40,3 +43,5 @@ alert_states = _t(alert_models.AlertState)
 alerts = _t(alert_models.Alert)
 webhook_endpoints = _t(alert_models.WebhookEndpoint)
 webhook_deliveries = _t(alert_models.WebhookDelivery)
+audit_events = _t(audit_models.AuditEvent)
+bulk_exports = _t(bulk_models.BulkExport)

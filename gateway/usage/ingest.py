@@ -28,6 +28,7 @@ from gateway.orgs.enums import AiBillingMode
 from gateway.orgs.lookups import known_per_org, zones_of_orgs
 from gateway.storage.locks import hold_models
 from gateway.storage.versions import move_versions
+from gateway.usage import queries as usage_queries
 from gateway.usage import writes
 from gateway.usage.inputs import AiCallIn
 from gateway.usage.standing import ai_months
@@ -45,6 +46,8 @@ class _Refs:
     members: Mapping[str, set[str]]
     models: Mapping[str, ModelRecord]
     prices: Mapping[str, list[PriceRecord]]
+    # Raw calls before this instant were dropped (retention): later ones only are taken.
+    kept_since: datetime | None = None
 
 
 async def ingest_ai_calls(
@@ -80,7 +83,8 @@ async def _refs(conn: AsyncConnection, events: Sequence[AiCallIn]) -> _Refs:
     prices: dict[str, list[PriceRecord]] = defaultdict(list)
     for row in await catalog_queries.prices_by_model_ids(conn, ids=model_ids):
         prices[row.model_id].append(row)
-    return _Refs(zones, members, models, prices)
+    kept_since = await usage_queries.raw_kept_since(conn)
+    return _Refs(zones, members, models, prices, kept_since)
 
 
 def _check_and_sum(
@@ -93,6 +97,8 @@ def _check_and_sum(
     problems = BatchProblems()
     # Instants are compared as POSIX timestamps: each datetime's offset is asked for once.
     latest = (now + MAX_CLOCK_SKEW).timestamp()
+    kept = refs.kept_since
+    earliest = kept.timestamp() if kept is not None else None
     byok = AiBillingMode.BYOK
     starts = {model: [p.effective_from for p in history] for model, history in refs.prices.items()}
     buckets = DayBuckets()
@@ -118,6 +124,12 @@ def _check_and_sum(
             continue
         if stamp > latest:
             problems.add(index, "occurredAt", "is in the future")
+        elif earliest is not None and stamp < earliest:
+            # Its month's raw calls were dropped, their ids too: it could not be told from a
+            # replay, and its month's cards are final.
+            problems.add(
+                index, "occurredAt", f"is before {kept:%Y-%m-%d}: older calls are no longer kept"
+            )
         key = (org_id, event.event_id)
         if key in seen:
             problems.add(index, "eventId", "appears twice in the batch")

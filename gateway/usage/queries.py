@@ -36,6 +36,7 @@ from gateway.storage.tables import (
     ai_monthly_by_model,
     ai_monthly_by_reason,
     members,
+    raw_retention,
 )
 from gateway.usage.records import ActivityRows, CallRecord, TopMembers, Totals
 from gateway.usage.rules import UNKNOWN_USER
@@ -360,3 +361,14 @@ async def calls_by_ids(
         ai_calls.c.org_id == org_id, ai_calls.c.event_id.in_(list(event_ids))
     )
     return [record(CallRecord, row) for row in await conn.execute(stmt)]
+
+
+RAW_CALLS = "ai_calls"
+
+
+async def raw_kept_since(conn: AsyncConnection) -> datetime | None:
+    """The instant from which the raw calls are kept (None: all of them), set by retention."""
+    t = raw_retention
+    stmt = select(t.c.kept_since).where(t.c.table_name == RAW_CALLS)
+    kept: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return kept

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from gateway.catalog.defaults import default_label
 from gateway.core.buckets import Granularity, bucket_start, bucket_starts, percent_change
-from gateway.core.calendar import local_midnight
+from gateway.core.calendar import add_months, local_midnight
 from gateway.core.periods import Period
 from gateway.orgs.enums import PROVIDER_NAMES, AiBillingMode, AiProvider
 from gateway.usage.enums import TrendDirection, UsageReason
@@ -182,3 +182,11 @@ def byok_notice(mode: AiBillingMode, provider: AiProvider | None) -> ByokNotice 
         ),
         provider_dashboard_url=url,
     )
+
+
+def first_recountable_month(kept_since: datetime) -> date:
+    """The first month whose calls are all still kept, in every time zone, when the raw calls
+    before ``kept_since`` were dropped: the month after the UTC month holding it (a local month
+    starts within a day of the UTC one). Rollups before it can no longer be recounted."""
+    moment = kept_since.astimezone(UTC)
+    return add_months(date(moment.year, moment.month, 1), 1)

@@ -131,6 +131,14 @@ class UsagePage:
         ]
         return UserList(rows, top.total_count)
 
+    async def raw_kept_since(self) -> datetime | None:
+        """From when the raw calls behind the activity log are kept (None: all of them), in
+        the organization's time zone."""
+        kept = await self.memo.get(
+            ("raw_kept_since",), lambda: self.db.run(usage_queries.raw_kept_since)
+        )
+        return kept.astimezone(self.span.zone) if kept is not None else None
+
     async def activity(self, limit: int, before: tuple[datetime, str] | None) -> ActivityPage:
         """Calls newest first after ``before`` = ``(occurred_at, event_id)``."""
         page, reasons = await asyncio.gather(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -129,19 +130,31 @@ def _from_json(columns: Sequence[str]) -> str:
 # Rows travel as one JSON text (datetimes in RFC 3339, to the microsecond): asyncpg checks every
 # element of an array parameter in Python (~1 us each, a dozen per row), PostgreSQL parses JSON
 # in C. Ids are ASCII, so byte order ("C") is the order the rows were sorted in, in Python.
+# ``ai_calls`` is partitioned by month (its keys hold ``occurred_at``): ``ai_call_ids`` holds the
+# ``(org_id, event_id)`` uniqueness, and a call is inserted only when its id was new, in the
+# same statement.
 _PG_INSERT_NEW = (
-    f"INSERT INTO ai_calls ({', '.join(CALL_COLUMNS)}) "
-    f"SELECT * FROM ({_from_json(CALL_COLUMNS)}) AS batch "
+    f"WITH batch AS ({_from_json(CALL_COLUMNS)}), "
+    "new AS (INSERT INTO ai_call_ids (org_id, event_id) SELECT org_id, event_id FROM batch "
     'ORDER BY org_id COLLATE "C", event_id COLLATE "C" '
-    "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING org_id, event_id"
+    "ON CONFLICT (org_id, event_id) DO NOTHING RETURNING org_id, event_id) "
+    f"INSERT INTO ai_calls ({', '.join(CALL_COLUMNS)}) "
+    f"SELECT {', '.join(f'batch.{c}' for c in CALL_COLUMNS)} FROM batch "
+    "JOIN new ON new.org_id = batch.org_id AND new.event_id = batch.event_id "
+    "RETURNING org_id, event_id"
 )
+_ID_COLUMNS = ("org_id", "event_id")
 
 
 async def _pg_insert_calls(driver: Any, rows: Sequence[CallRow]) -> set[tuple[str, str]]:
     # COPY is several times cheaper than an INSERT that checks each row for a conflict; a live
-    # feed sends new events, so try it first and fall back only when one is stored already.
+    # feed sends new events, so try it first and fall back only when one is stored already
+    # (the ids' primary key refuses the COPY: the calls' own keys, by month, could not).
     await driver.execute("SAVEPOINT ingest_calls")
     try:
+        await driver.copy_records_to_table(
+            "ai_call_ids", records=[row[:2] for row in rows], columns=_ID_COLUMNS
+        )
         await driver.copy_records_to_table("ai_calls", records=rows, columns=CALL_COLUMNS)
     except asyncpg.UniqueViolationError:
         await driver.execute("ROLLBACK TO SAVEPOINT ingest_calls")
@@ -278,16 +291,31 @@ async def _sqlite_add_to_rollups(
         await driver.executemany(sql, [bind([row[c] for c in columns]) for row in rows])
 
 
-async def delete_ai_rollups(conn: AsyncConnection, *, org_id: str) -> None:
-    for table, _key in AI_ROLLUPS.values():
-        await conn.execute(table.delete().where(table.c.org_id == org_id))
+async def delete_ai_rollups(
+    conn: AsyncConnection, *, org_id: str, since: date | None = None
+) -> None:
+    """The organization's AI rollup rows (only those of ``since`` on, a month's first day)."""
+    for table, key in AI_ROLLUPS.values():
+        stmt = table.delete().where(table.c.org_id == org_id)
+        if since is not None:
+            stmt = stmt.where(table.c[key[1]] >= since)
+        await conn.execute(stmt)
 
 
 async def stream_ai_calls(
-    conn: AsyncConnection, *, org_id: str, chunk: int = 5_000
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    chunk: int = 5_000,
 ) -> AsyncIterator[list[CallRecord]]:
-    """Every call of an organization in chunks (for re-bucketing after a time-zone change)."""
+    """Every call of an organization (in ``[start, end)``) in chunks, for re-bucketing."""
     stmt = select(ai_calls).where(ai_calls.c.org_id == org_id)
+    if start is not None:
+        stmt = stmt.where(ai_calls.c.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(ai_calls.c.occurred_at < end)
     stream = await conn.stream(stmt.execution_options(yield_per=chunk))
     async for rows in stream.partitions(chunk):
         yield [record(CallRecord, row) for row in rows]

@@ -105,6 +105,8 @@ def create_app(
         if replicas is not None:
             replicas.start()
         yield
+        # The last uses of API keys still being written, before the database goes.
+        await state.authenticator.last_used.drain()
         if replicas is not None:
             await replicas.dispose()
         await state.rate_limiter.close()
@@ -118,7 +120,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Mount(ASSETS_MOUNT_PATH, app=assets_app()),
             *v1.routes(),
-            *dashboard_routes(),
+            *dashboard_routes(settings.dashboard_frame_ancestors),
             Route("/healthz", _healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

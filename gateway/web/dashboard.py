@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from resolvers.documents import DIRECTORY as documents_dir
 from resolvers.documents import FILES as document_files
 
-__all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "dashboard_routes", "modules"]
+__all__ = ["ASSETS_PATH", "CSP", "STATIC_DIR", "csp", "dashboard_routes", "modules"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "dashboard"
 ASSETS_PATH = "/dashboard/assets"
@@ -34,6 +35,13 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+
+
+def csp(frame_ancestors: str = "'none'") -> str:
+    """The policy, with the origins that may frame the page (GATEWAY_DASHBOARD_FRAME_ANCESTORS)."""
+    return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors.strip()}")
+
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -132,11 +140,11 @@ def _index() -> _File:
     return _file(body, "text/html; charset=utf-8")
 
 
-def _respond(request: Request, file: _File, cache_control: str) -> Response:
+def _respond(request: Request, file: _File, cache_control: str, policy: str = CSP) -> Response:
     headers = {
         "Cache-Control": cache_control,
         "ETag": file.etag,
-        "Content-Security-Policy": CSP,
+        "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
@@ -145,8 +153,11 @@ def _respond(request: Request, file: _File, cache_control: str) -> Response:
     return Response(file.body, media_type=file.media_type, headers=headers)
 
 
-async def _page(request: Request) -> Response:
-    return _respond(request, _index(), REVALIDATE)
+def _page(policy: str) -> Callable[[Request], Awaitable[Response]]:
+    async def page(request: Request) -> Response:
+        return _respond(request, _index(), REVALIDATE, policy)
+
+    return page
 
 
 async def _asset(request: Request) -> Response:
@@ -157,9 +168,10 @@ async def _asset(request: Request) -> Response:
     return _respond(request, file, IMMUTABLE if fresh else REVALIDATE)
 
 
-def dashboard_routes() -> list[BaseRoute]:
-    """``GET /dashboard`` and ``GET /dashboard/assets/<file>``."""
+def dashboard_routes(frame_ancestors: str = "'none'") -> list[BaseRoute]:
+    """``GET /dashboard`` and ``GET /dashboard/assets/<file>``; ``frame_ancestors`` may show the
+    page in an iframe (opened with ``#embed=<embed token>``)."""
     return [
-        Route("/dashboard", _page, methods=["GET", "HEAD"]),
+        Route("/dashboard", _page(csp(frame_ancestors)), methods=["GET", "HEAD"]),
         Route(ASSETS_PATH + "/{name}", _asset, methods=["GET", "HEAD"]),
     ]

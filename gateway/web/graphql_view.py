@@ -18,11 +18,12 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from gateway.alerting import delivery_options
+from gateway.bulk.signing import url_secret
 from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
-from gateway.orgs.credentials import Caller
-from gateway.web.answer_key import vouch
+from gateway.orgs.credentials import Caller, CredentialKind
+from gateway.web.answer_key import traits, vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
 from gateway.web.data_version import requested_lsn
@@ -37,6 +38,7 @@ from loaders import build_loaders
 from resolvers.charge import REQUEST_FEE, Charge
 from resolvers.context import Context
 from resolvers.documents import trusted_documents
+from resolvers.documents.embeddable import EmbeddableDocuments
 from resolvers.documents.manifest import load_manifest
 from resolvers.error_codes import code_errors
 from resolvers.limits import rate_limited
@@ -72,6 +74,7 @@ class GraphQLEndpoint:
         # Another schema only when tracing wraps it (gateway/web/tracing.py).
         self._schema = schema or default_schema
         self._cursors = CursorCodec(state.settings.jwt_secret)
+        self._bulk_secret = url_secret(state.settings.bulk_export_secret, state.settings.jwt_secret)
         trusted = trusted_documents()
         if state.settings.trusted_documents_file:
             trusted |= load_manifest(state.settings.trusted_documents_file)
@@ -82,6 +85,7 @@ class GraphQLEndpoint:
             timeout_s=state.settings.redis_timeout_s,
         )
         self.responses = ResponseCache(state.settings, state.clock, default_schema)
+        self.embeddable = EmbeddableDocuments(self.persisted.trusted)
         # The trusted documents, planned once (not when tracing wraps the schema: no spans).
         plan = schema is None and state.settings.planned_documents
         self.planner = (
@@ -135,7 +139,7 @@ class GraphQLEndpoint:
         if cached.response is not None:
             return cached.response
         if self.planner is not None and self.planner.planned(query):
-            context = self._context(request, caller, charge, min_lsn)
+            context = self._context(request, caller, charge, query, min_lsn)
             planned = await self.planner.answer(
                 query, params.variables, params.operation_name, context
             )
@@ -143,17 +147,21 @@ class GraphQLEndpoint:
                 response = _json(planned, 200, charge, media)
                 return await self.responses.keep(cached, request, planned, charge, response)
         operations = {OperationType.QUERY}
-        if request.method == "POST":
+        # An embed token reads: its documents are queries, and nothing else runs under it.
+        if request.method == "POST" and caller.kind is not CredentialKind.EMBED:
             operations.add(OperationType.MUTATION)
         try:
             result = await self._schema.execute(
                 query,
                 variable_values=params.variables,
-                context_value=self._context(request, caller, charge, min_lsn),
+                context_value=self._context(request, caller, charge, query, min_lsn),
                 operation_name=params.operation_name,
                 allowed_operation_types=operations,
             )
         except InvalidOperationTypeError:
+            if caller.kind is CredentialKind.EMBED:
+                reads_only = Refusal("an embed token only reads", ErrorCode.FORBIDDEN, status=403)
+                return _refused(reads_only, charge, media)
             # GraphQL over HTTP: a mutation sent with GET is 405, not a server fault.
             return _refused(Refusal("mutations are sent with POST", status=405), charge, media)
         except CannotGetOperationTypeError as exc:
@@ -180,10 +188,14 @@ class GraphQLEndpoint:
         return await self.responses.keep(cached, request, answer, charge, response)
 
     def _context(
-        self, request: Request, caller: Caller, charge: Charge, min_lsn: int | None
+        self, request: Request, caller: Caller, charge: Charge, query: str, min_lsn: int | None
     ) -> Context:
-        # The request's reads: on a replica holding the organization's current data, if any.
-        db = self._state.read_database(caller, min_lsn)
+        # The request's reads: on a replica holding the organization's current data, if any,
+        # for a query of versioned data only; a document not parsed yet, a mutation, or one
+        # selecting an unversioned field (alerts, keys, audit log, …) reads on the primary.
+        document = traits(query)
+        replicable = document is not None and document.versioned
+        db = self._state.read_database(caller, min_lsn, replicable=replicable)
         return Context(
             caller=caller,
             db=db,
@@ -193,6 +205,9 @@ class GraphQLEndpoint:
             cursors=self._cursors,
             charge=charge,
             webhooks=delivery_options(self._state.settings),
+            embeddable=self.embeddable.resolve,
+            bulk_url_secret=self._bulk_secret,
+            base_url=str(request.base_url).rstrip("/"),
         )
 
 

@@ -7,6 +7,7 @@ registered. Registered documents live in this process (bounded) and, with Redis,
 Redis so every replica knows them; a Redis that is away only means more misses.
 
 With ``trusted_only``, member tokens run only the trusted documents; API keys keep full GraphQL.
+An embed token runs only the trusted documents it lists (FORBIDDEN for any other), always.
 The hash may be named ``sha256:<hex>``, as client-preset's persisted documents are.
 A client's rewrite of a trusted document (its cache's ``__typename`` fields, its printer's
 layout) is trusted too: its hash is remembered, so the client's hash-only requests find it.
@@ -26,6 +27,7 @@ from gateway.web.graphql_request import GraphQLParams, Refusal
 from gateway.web.ratelimit import REDIS_FAULTS
 from gateway.web.redis_client import redis_client
 from resolvers.documents import canonical
+from resolvers.documents.embeddable import canonical_digest
 from resolvers.documents.manifest import digest_of
 
 log = logging.getLogger("gateway.persisted")
@@ -54,6 +56,8 @@ class PersistedQueries:
         self.trusted_only = trusted_only
         self._trusted_forms = {canonical(query) for query in trusted.values()} - {None}
         self._rewrites: OrderedDict[str, str] = OrderedDict()
+        # Trusted documents' texts to the digests embed tokens list them by.
+        self._embed_digests: OrderedDict[str, str | None] = OrderedDict()
         self.max_bytes = max_bytes
         self._bytes = 0
         self._memory: OrderedDict[str, str] = OrderedDict()
@@ -97,6 +101,8 @@ class PersistedQueries:
                 await self._redis.aclose()
 
     def _restricted(self, caller: Caller) -> bool:
+        if caller.kind is CredentialKind.EMBED:
+            return True
         return self.trusted_only and caller.kind is CredentialKind.MEMBER
 
     async def document(self, params: GraphQLParams, caller: Caller) -> str:
@@ -114,6 +120,7 @@ class PersistedQueries:
                         ErrorCode.PERSISTED_QUERY_NOT_FOUND,
                         request_error=True,
                     )
+                self._check_embed(found, caller)
                 return found
             if sha256(query) != digest:
                 raise Refusal("provided sha does not match query", request_error=True)
@@ -127,7 +134,25 @@ class PersistedQueries:
                 ErrorCode.FORBIDDEN,
                 request_error=True,
             )
+        self._check_embed(query, caller)
         return query
+
+    def _check_embed(self, query: str, caller: Caller) -> None:
+        if caller.documents is not None and self._embed_digest(query) not in caller.documents:
+            raise Refusal(
+                "this embed token may only run the documents it was created for",
+                ErrorCode.FORBIDDEN,
+                request_error=True,
+            )
+
+    def _embed_digest(self, query: str) -> str | None:
+        """The digest embed tokens list ``query`` by (a trusted document's text: bounded)."""
+        if query in self._embed_digests:
+            return self._embed_digests[query]
+        digest = self._embed_digests[query] = canonical_digest(query)
+        if len(self._embed_digests) > MAX_REWRITES + len(self.trusted):
+            self._embed_digests.popitem(last=False)
+        return digest
 
     def _trusted(self, digest: str) -> str | None:
         return self.trusted.get(digest) or self._rewrites.get(digest)

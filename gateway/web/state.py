@@ -29,14 +29,17 @@ class AppState:
     replicas: ReplicaSet | None = None
     on_read: Callable[[str], None] = field(default=_uncounted)
 
-    def read_database(self, caller: Caller, min_lsn: int | None = None) -> Database:
+    def read_database(
+        self, caller: Caller, min_lsn: int | None = None, *, replicable: bool = True
+    ) -> Database:
         """The database one request of ``caller`` reads through: a replica holding the
-        organization's current data (and ``min_lsn``, from X-Data-Version) when one does."""
+        organization's current data (and ``min_lsn``, from X-Data-Version) when one does and
+        the request is ``replicable``; else the primary (its reads counted all the same)."""
         return request_database(
             self.db,
             self.replicas,
             org_id=caller.org_id,
-            versions=caller.versions,
+            versions=caller.versions if replicable else None,
             min_lsn=min_lsn,
             on_read=self.on_read,
         )

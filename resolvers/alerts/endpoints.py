@@ -54,7 +54,7 @@ class WebhookEndpoint:
         scope = [self.org_id, "deliveries", str(self.id)]
         cursors = info.context.cursors
         start = decode_after(cursors, after, scope, position)
-        db = info.context.db.primary  # unversioned: never on a replica
+        db = info.context.db
         rows = await endpoint_service.deliveries(
             db, self.org_id, str(self.id), after=start, limit=limit + 1
         )

@@ -11,19 +11,13 @@ from resolvers.alerts.types import Alert, AlertConnection, AlertEdge, AlertRule
 from resolvers.context import Info
 from resolvers.pagination import check_first, decode_after, page_info
 
-# Rules, endpoints, alerts and deliveries change without moving the data versions (the delivery
-# worker writes them too), so a replica cannot prove it holds them: they are read on the primary.
-
 
 async def alert_rules(info: Info, org_id: str) -> list[AlertRule]:
-    return [
-        AlertRule.from_record(r)
-        for r in await alerts_service.rules(info.context.db.primary, org_id)
-    ]
+    return [AlertRule.from_record(r) for r in await alerts_service.rules(info.context.db, org_id)]
 
 
 async def webhook_endpoints(info: Info, org_id: str) -> list[WebhookEndpoint]:
-    rows = await endpoint_service.endpoints(info.context.db.primary, org_id)
+    rows = await endpoint_service.endpoints(info.context.db, org_id)
     return [WebhookEndpoint.from_record(row) for row in rows]
 
 
@@ -35,8 +29,7 @@ async def alerts_connection(
     scope = [org_id, "alerts"]
     cursors = info.context.cursors
     start = decode_after(cursors, after, scope, position)
-    # Alerts change without moving the data versions: always read on the primary.
-    db = info.context.db.primary
+    db = info.context.db
     if active:
         rows = [a for a in await alerts_service.active_alerts(db, org_id) if a.kind in kinds]
         total, has_next = len(rows), False

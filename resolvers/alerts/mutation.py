@@ -16,6 +16,7 @@ from gateway.alerts import endpoints as endpoint_service
 from gateway.alerts import service as alerts_service
 from gateway.alerts.inputs import AlertRuleIn, WebhookEndpointIn
 from gateway.alerts.rules import FIGURE_PERMISSION
+from gateway.audit.records import actor_of
 from gateway.core.errors import DomainError
 from gateway.core.validation import problems_of
 from gateway.orgs.enums import Permission
@@ -120,7 +121,12 @@ class Mutation:
         context = info.context
         try:
             rule = await alerts_service.create_rule(
-                context.db, context.caller.org_id, body, now=context.clock(), evaluator=evaluate_all
+                context.db,
+                context.caller.org_id,
+                body,
+                now=context.clock(),
+                evaluator=evaluate_all,
+                actor=actor_of(context.caller),
             )
         except DomainError as exc:
             raise from_domain(exc, field_prefix="input.") from None
@@ -146,6 +152,7 @@ class Mutation:
                 body,
                 now=context.clock(),
                 evaluator=evaluate_all,
+                actor=actor_of(context.caller),
             )
         except DomainError as exc:
             raise from_domain(exc, field_prefix="input.") from None
@@ -161,7 +168,11 @@ class Mutation:
         context = info.context
         try:
             await alerts_service.delete_rule(
-                context.db, context.caller.org_id, str(id), now=context.clock()
+                context.db,
+                context.caller.org_id,
+                str(id),
+                now=context.clock(),
+                actor=actor_of(context.caller),
             )
         except DomainError as exc:
             raise from_domain(exc) from None
@@ -199,6 +210,7 @@ class Mutation:
                 now=context.clock(),
                 production=options.production,
                 allow_private=options.allow_private,
+                actor=actor_of(context.caller),
             )
         except DomainError as exc:
             raise from_domain(exc) from None
@@ -216,7 +228,11 @@ class Mutation:
         context = info.context
         try:
             made, secret = await endpoint_service.rotate_secret(
-                context.db, context.caller.org_id, str(id), now=context.clock()
+                context.db,
+                context.caller.org_id,
+                str(id),
+                now=context.clock(),
+                actor=actor_of(context.caller),
             )
         except DomainError as exc:
             raise from_domain(exc) from None
@@ -280,7 +296,12 @@ async def _set_enabled(info: Info, endpoint_id: str, enabled: bool) -> WebhookEn
     context = info.context
     try:
         found = await endpoint_service.set_enabled(
-            context.db, context.caller.org_id, endpoint_id, enabled, now=context.clock()
+            context.db,
+            context.caller.org_id,
+            endpoint_id,
+            enabled,
+            now=context.clock(),
+            actor=actor_of(context.caller),
         )
     except DomainError as exc:
         raise from_domain(exc) from None

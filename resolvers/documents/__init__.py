@@ -21,8 +21,10 @@ DIRECTORY = Path(__file__).parent
 # Byte-for-byte copies of shared/design/queries (a test compares them).
 SHARED_FILES = ("usage-page.graphql", "consumption-page.graphql")
 # The dashboard's Load more: the activity log alone, so a page of it costs a few points and a
-# bad cursor fails only that request, never the cards already drawn.
-OWN_FILES = ("usage-activity-page.graphql",)
+# bad cursor fails only that request, never the cards already drawn. The trend pill on This
+# month, against the same point of last month. And from when the log's calls are kept, asked
+# only when the log ends short of its count (retention).
+OWN_FILES = ("usage-activity-page.graphql", "usage-trend.graphql", "usage-raw-kept.graphql")
 FILES = SHARED_FILES + OWN_FILES
 
 

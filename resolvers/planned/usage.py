@@ -103,6 +103,10 @@ async def _by_user(page: UsagePage, args: Args, request: Request) -> UserList:
     return users
 
 
+async def _raw_kept_since(page: UsagePage, _args: Args, _request: Request) -> Any:
+    return await page.raw_kept_since()
+
+
 async def _time_series(page: UsagePage, args: Args, _request: Request) -> Any:
     return await page.time_series(args.get("granularity", Granularity.DAY))
 
@@ -178,6 +182,7 @@ USAGE_HANDLERS: dict[str, dict[str, Handler]] = {
         "activity": fetch(_activity),
         "activityPage": fetch(_activity),
         "timeSeries": fetch(_time_series),
+        "rawKeptSince": fetch(_raw_kept_since),
     },
     "UsageSummary": {
         "creditsCharged": credits("figures.credits_e4"),

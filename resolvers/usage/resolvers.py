@@ -227,6 +227,18 @@ class UsagePeriod(PeriodFields):
         )
 
     @strawberry.field(
+        description=(
+            "The instant (local time) from which the calls behind `activity` are kept; null "
+            "while every call is kept. Older calls were dropped by the operator's retention "
+            "(GATEWAY_RAW_RETENTION_MONTHS): a period starting before it lists no call before "
+            "it in `activity`, while its totalCount and every card still count them (the "
+            "rollups are kept whole)."
+        )
+    )
+    async def raw_kept_since(self) -> datetime | None:
+        return await self.page.raw_kept_since()
+
+    @strawberry.field(
         description="One bucket per day (or week, month) of the period, in the organization's time zone, empty buckets included."
     )
     async def time_series(

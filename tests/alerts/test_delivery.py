@@ -63,7 +63,7 @@ async def test_a_firing_is_delivered_signed(db: Database) -> None:
         "name": "low",
         "kind": "CREDITS_REMAINING_BELOW",
     }
-    assert payload["data"]["figure"] == "0.00"
+    assert payload["data"]["figure"] == "0.0000"
     assert payload["data"]["threshold"] == "1"
     assert payload["data"]["organization"] == {"id": "acme", "name": "Org acme"}
     today = now.date()

@@ -89,7 +89,7 @@ async def test_rules_fire_and_show_as_alerts(client: httpx.AsyncClient) -> None:
     assert org["alerts"]["edges"][0]["node"] == {
         "kind": "CREDITS_REMAINING_BELOW",
         "threshold": "50.00",
-        "figure": "1.00",
+        "figure": "1.0000",
         "active": True,
         "periodStart": "2026-11-01",
         "periodEnd": "2026-11-30",

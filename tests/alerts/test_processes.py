@@ -132,7 +132,7 @@ async def test_a_gateway_killed_after_the_commit_is_delivered_from_the_outbox(
         [request] = receiver.got
         payload = Webhook(secret).verify(request.body, request.headers)
         assert payload["type"] == "credits.remaining_below"
-        assert payload["data"]["figure"] == "0.00"
+        assert payload["data"]["figure"] == "0.0000"
     finally:
         if server.returncode is None:
             server.kill()

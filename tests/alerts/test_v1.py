@@ -43,7 +43,9 @@ async def test_rules_endpoints_and_alerts_over_v1(client: httpx.AsyncClient) -> 
         await client.post("/v1/ingest/interview-events", json=[event], headers=SERVICE)
     ).status_code == 200
     alerts = (await client.get(f"{base}/alerts", headers=SERVICE)).json()["alerts"]
-    assert [(a["ruleId"], a["figure"], a["active"]) for a in alerts] == [(made["id"], "0.00", True)]
+    assert [(a["ruleId"], a["figure"], a["active"]) for a in alerts] == [
+        (made["id"], "0.0000", True)
+    ]
     changed = await client.put(
         f"{base}/alert-rules/{made['id']}", json={**rule, "name": "lower"}, headers=SERVICE
     )

@@ -22,6 +22,12 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "to carry its organization, or a reference table map hashes to organizations",
     ),
     (
+        r"SELECT embed_tokens\.org_id, .* FROM embed_tokens LEFT OUTER JOIN organizations "
+        r"ON organizations\.id = embed_tokens\.org_id WHERE embed_tokens\.token_hash = "
+        r"\$\d+::VARCHAR",
+        "an embed token names no organization either: its hash is looked up like an API key's",
+    ),
+    (
         r"SELECT max\(ai_calls\.occurred_at\) AS max_1 FROM ai_calls "
         r"WHERE ai_calls\.model_id = \$1::VARCHAR",
         "a new catalog price may not start before a call already priced with the old one, in "
@@ -38,10 +44,29 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "a delivery worker claims the due deliveries of every organization (the outbox is "
         "drained across tenants; each claimed delivery is then read and written by its org_id)",
     ),
+    (
+        r"SELECT bulk_exports\.org_id, bulk_exports\.id FROM bulk_exports "
+        r"WHERE bulk_exports\.status = .* FOR UPDATE SKIP LOCKED",
+        "a bulk export worker claims the oldest waiting job of any organization (a queue "
+        "drained across tenants; the claimed job is then read and written by its org_id)",
+    ),
+    (
+        r"SELECT bulk_exports\.org_id, .* FROM bulk_exports "
+        r"WHERE bulk_exports\.status = \$1::VARCHAR AND bulk_exports\.expires_at <= .*",
+        "the bulk export worker finds the files past their expiry in every organization (a "
+        "multi-shard read per round; each job is then marked expired by its org_id)",
+    ),
 ]
 
 
 CROSS_TENANT_CODE: list[tuple[str, str]] = [
+    (
+        "gateway/maintenance/partition_queries.py",
+        "ai_calls' monthly partitions hold every organization's calls of a month: the "
+        "partitions command creates, splits and drops them (and the dropped calls' ids) for "
+        "all organizations at once, an operator's scheduled job (on Citus, partitions of a "
+        "distributed table are distributed alike and these run on every shard)",
+    ),
     (
         "gateway/storage/migrations/",
         "schema migrations backfill every organization once, while the gateway is stopped",
@@ -51,6 +76,14 @@ CROSS_TENANT_CODE: list[tuple[str, str]] = [
         "the broker tests compare every organization's stored numbers with the reference",
     ),
     ("tests/broker/streams.py", "the broker tests count every stored call"),
+    (
+        "tests/maintenance/partition_support.py",
+        "the partition tests count every row of a partition or table of their own database",
+    ),
+    (
+        "tests/gateway/test_migration_partitions.py",
+        "the migration test copies and compares whole tables of its own databases",
+    ),
     (
         "tests/gateway/test_demo.py",
         "the demo's bulk checks: every organization, member and opening the demo seeded",

@@ -13,7 +13,8 @@ import gateway.storage.models  # noqa: F401  (registers the tables)
 
 # The shared catalog: small, read by every organization, written by operators. Citus copies a
 # reference table to every node, so a join with any shard stays local.
-REFERENCE = frozenset({"ai_models", "model_prices", "role_permissions"})
+# ``raw_retention`` is one row per raw table, written by the operator's retention command.
+REFERENCE = frozenset({"ai_models", "model_prices", "role_permissions", "raw_retention"})
 # ``organizations`` keys its tenant by ``id``; distributed by it, colocated with the rest.
 DISTRIBUTION_COLUMN_OVERRIDES = {"organizations": "id"}
 

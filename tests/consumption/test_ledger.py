@@ -302,17 +302,17 @@ def test_past_forecast_is_what_happened() -> None:
     ("roles", "candidates", "rate", "buffer", "expected", "with_buffer"),
     [
         # 5 roles x 50 candidates x 100 % = 250 interviews; + 20 % = 300.
-        (5, 50, "1", "0.2", 250, "300.00"),
+        (5, 50, "1", "0.2", 250, "300.0000"),
         # 250 x 0.7 = 175; 175 x 1.2 = 210.
-        (5, 50, "0.7", "0.2", 175, "210.00"),
+        (5, 50, "0.7", "0.2", 175, "210.0000"),
         # 3 x 7 x 0.5 = 10.5 -> 11 interviews; 11 x 1.1 = 12.1 -> 13.
-        (3, 7, "0.5", "0.1", 11, "13.00"),
+        (3, 7, "0.5", "0.1", 11, "13.0000"),
         # 4 x 10 x 0.33 = 13.2 -> 14; no buffer.
-        (4, 10, "0.33", "0", 14, "14.00"),
-        (0, 50, "1", "0.2", 0, "0.00"),
+        (4, 10, "0.33", "0", 14, "14.0000"),
+        (0, 50, "1", "0.2", 0, "0.0000"),
         # The largest buffer: 1 x 11 = 11.
-        (1, 1, "1", "10", 1, "11.00"),
-        (5, 50, "0", "0.2", 0, "0.00"),
+        (1, 1, "1", "10", 1, "11.0000"),
+        (5, 50, "0", "0.2", 0, "0.0000"),
     ],
 )
 def test_plan_interview_credits(
@@ -320,7 +320,7 @@ def test_plan_interview_credits(
 ) -> None:
     figures = plan_interview_credits(roles, candidates, Decimal(rate), Decimal(buffer))
     assert figures.expected_interviews == expected
-    assert str(figures.credits_needed) == f"{expected}.00"
+    assert str(figures.credits_needed) == f"{expected}.0000"
     assert str(figures.credits_with_buffer) == with_buffer
 
 

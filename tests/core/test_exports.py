@@ -21,10 +21,10 @@ def test_decimal_text_prints_what_format_decimal_prints(value: int) -> None:
 @pytest.mark.parametrize(
     ("value", "places", "text"),
     [
-        (0, 4, "0.00"),
-        (125_000, 4, "12.50"),
+        (0, 4, "0.0000"),
+        (125_000, 4, "12.5000"),
         (125, 4, "0.0125"),
-        (-15_000, 4, "-1.50"),
+        (-15_000, 4, "-1.5000"),
         (1, 6, "0.000001"),
     ],
 )

@@ -100,6 +100,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
         "GATEWAY_JWT_SECRET": JWT_SECRET,
         "GATEWAY_LOG_LEVEL": "warning",
+        # Where a `usage-gateway bulk` worker given the same settings writes bulk exports.
+        "GATEWAY_BULK_EXPORT_DIR": str(path.parent / "bulk-exports"),
         **clock_env(),
     }
     with serving(env, free_port(), workers=2) as server:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,3 +138,46 @@ def test_a_first_sync_covers_every_day_from_active_since_across_new_year(
     since = example.sync(base_url, key, store, "2027-01-02T11:00:00Z", clock=lambda: NEW_YEAR)
     assert len(store) == len(SPREAD) + 1
     assert example.instant(since) == datetime(2027, 1, 2, 11, 30, tzinfo=UTC)
+
+
+def test_the_bulk_mode_makes_the_first_sync_from_one_file_per_period(server: Server) -> None:
+    with httpx.Client(base_url=server.base_url, headers=SERVICE) as client:
+        org = {"name": "Bulk", "timeZone": "Europe/Paris", "activeSince": "2026-10-01"}
+        client.put("/v1/orgs/bulk", json=org).raise_for_status()
+        client.put(
+            "/v1/orgs/bulk/members/m1",
+            json={"name": "M", "email": "m@example.com", "role": "ADMIN"},
+        ).raise_for_status()
+        calls = [
+            ai_call(
+                f"b{n:03d}",
+                org_id="bulk",
+                member_id="m1",
+                occurred_at=f"2026-11-{1 + n // 24:02d}T{n % 24:02d}:00:00Z",
+                credits=f"{1 + n % 7}.25",
+            )
+            for n in range(230)
+        ]
+        client.post("/v1/ingest/ai-calls", json=calls).raise_for_status()
+        created = client.post(
+            "/v1/orgs/bulk/api-keys", json={"name": "sync", "permissions": ["credits:view"]}
+        )
+        created.raise_for_status()
+        key = created.json()["key"]
+
+    example = _example()
+    worker = subprocess.Popen([sys.executable, "-m", "gateway.cli", "bulk"], env=server.env)
+    try:
+        rows: dict[str, dict[str, object]] = {}
+        since = example.sync_bulk(server.base_url, key, rows, clock=server.now, poll_s=0.1)
+    finally:
+        worker.terminate()
+        assert worker.wait(timeout=30) == 0
+    assert sorted(rows) == sorted(c["eventId"] for c in calls)
+    # The same calls as the GraphQL sync finds, and the same place to go on from.
+    nodes: dict[str, dict[str, object]] = {}
+    assert example.sync(server.base_url, key, nodes, clock=server.now) == since
+    assert sorted((example.instant(str(r["when"])), r["credits"]) for r in rows.values()) == sorted(
+        (example.instant(str(n["occurredAt"])), n["creditsCharged"]) for n in nodes.values()
+    )
+    assert example.instant(since) == datetime(2026, 11, 10, 13, 0, tzinfo=UTC)

@@ -36,7 +36,15 @@ def test_graphql_over_http_with_a_cli_token(server: Server) -> None:
     assert posted.json()["extensions"]["cost"]["requestedQueryCost"] == 2
     assert posted.headers["RateLimit-Policy"] == '"default";q=50000;w=60'
     assert posted.json()["data"] == {
-        "viewer": {"permissions": ["alerts:manage", "consumption:view", "credits:view"]},
+        "viewer": {
+            "permissions": [
+                "alerts:manage",
+                "audit:view",
+                "consumption:view",
+                "credits:view",
+                "keys:manage",
+            ]
+        },
         "organization": {"name": "E2E Ltd", "timeZone": "Asia/Tokyo"},
     }
     got = httpx.get(f"{server.base_url}/graphql", params={"query": query}, headers=auth)

@@ -144,7 +144,7 @@ async def test_csv_and_xlsx_equal_the_activity_log(client: httpx.AsyncClient) ->
         "OpenAI GPT-4o mini",
         "",
         "3000",
-        "0.00135",
+        "0.001350",
         "c3",
         "ann",
     ]

@@ -134,7 +134,7 @@ def _as_text(row: list[Any]) -> list[str]:
         day.date().isoformat(),
         title,
         str(int(candidates)),
-        f"{Decimal(str(credits)):.2f}",
+        f"{Decimal(str(credits)):.4f}",
         *(str(int(c)) for c in counts),
     ]
 
@@ -193,11 +193,11 @@ async def test_csv_equals_by_opening_and_usage_trend(client: httpx.AsyncClient) 
         ["2026-11-03", "chef"],
     ]
     assert rows == [
-        ["2026-10-26", "waiter", "1", "0.50", "0", "0", "0", "1", "0"],
-        ["2026-11-01", "chef", "1", "0.00", "1", "0", "0", "0", "0"],
-        ["2026-11-02", "chef", "2", "1.38", "2", "1", "1", "1", "0"],
-        ["2026-11-02", "baker", "2", "1.00", "0", "0", "0", "1", "1"],
-        ["2026-11-03", "chef", "1", "0.62", "0", "0", "0", "1", "0"],
+        ["2026-10-26", "waiter", "1", "0.5000", "0", "0", "0", "1", "0"],
+        ["2026-11-01", "chef", "1", "0.0000", "1", "0", "0", "0", "0"],
+        ["2026-11-02", "chef", "2", "1.3800", "2", "1", "1", "1", "0"],
+        ["2026-11-02", "baker", "2", "1.0000", "0", "0", "0", "1", "1"],
+        ["2026-11-03", "chef", "1", "0.6200", "0", "0", "0", "1", "0"],
     ]
     _check_against_page(rows, await _page(client, token))
 
@@ -438,12 +438,22 @@ async def test_an_export_of_200_000_rows_streams(
     assert rows == VOLUME_OPENINGS * VOLUME_DAYS + 1
     lines = head.decode("utf-8-sig").splitlines()
     assert lines[0].split(",") == EXPORT_HEADER
-    assert lines[1].split(",") == ["2025-10-16", "role 0000", "1", "1.25", "0", "0", "0", "1", "0"]
+    assert lines[1].split(",") == [
+        "2025-10-16",
+        "role 0000",
+        "1",
+        "1.2500",
+        "0",
+        "0",
+        "0",
+        "1",
+        "0",
+    ]
     assert tail.decode().splitlines()[-1].split(",") == [
         "2026-11-19",
         f"role {VOLUME_OPENINGS - 1:04d}",
         "1",
-        "1.25",
+        "1.2500",
         "0",
         "0",
         "0",

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.core import spreadsheets
 from gateway.core.exports import CellKind, Column, Page, Pages
-from gateway.web import spreadsheets
-from gateway.web.spreadsheets import csv_stream, escape_text, xlsx_stream
+from gateway.core.spreadsheets import csv_stream, escape_text, xlsx_stream
 from tests.support import SERVICE, ai_call, bearer, member_token, put_member, put_org
 
 
@@ -120,7 +120,7 @@ async def test_a_formula_in_a_member_name_is_escaped(client: httpx.AsyncClient) 
     table = list(csv.reader(io.StringIO(response.text)))
     users = {row[2]: row for row in table[1:]}
     assert '\'=HYPERLINK("http://evil.test","x")' in users
-    assert users["Member ann"][6] == "2.50"
+    assert users["Member ann"][6] == "2.5000"
 
 
 async def test_an_export_failing_mid_stream_is_not_ended_cleanly(

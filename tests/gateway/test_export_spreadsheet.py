@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gateway.core import spreadsheets
 from gateway.core.exports import CellKind, Column, Page, Pages
-from gateway.web import spreadsheets
-from gateway.web.spreadsheets import csv_stream, xlsx_stream
+from gateway.core.spreadsheets import csv_stream, xlsx_stream
 from tests.support import SERVICE, ai_call, bearer, member_token, put_org
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -21,7 +21,13 @@ async def test_org_member_ingest_and_viewer(client: httpx.AsyncClient) -> None:
     assert body == {
         "data": {
             "viewer": {
-                "permissions": ["alerts:manage", "consumption:view", "credits:view"],
+                "permissions": [
+                    "alerts:manage",
+                    "audit:view",
+                    "consumption:view",
+                    "credits:view",
+                    "keys:manage",
+                ],
                 "role": "ACCOUNT_ADMIN",
                 "member": {"name": "Member m1"},
             },

@@ -1,6 +1,8 @@
 """No answer for one organization ever carries another's data: random organizations are seeded
-through /v1, then every page query, node and nodes (with the other organizations' ids) and both
-exports of each organization are searched for the others' ids, names, emails and numbers."""
+through /v1, then every page query, node and nodes (with the other organizations' ids), the
+audit log and the three exports of each organization are searched for the others' ids, names,
+emails and numbers; their API keys and embed tokens are listed, and revoking another
+organization's is NOT_FOUND."""
 
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ class Seeded:
     calls: list[dict[str, Any]] = field(default_factory=list)
     openings: list[dict[str, str]] = field(default_factory=list)
     interviews: list[dict[str, Any]] = field(default_factory=list)
+    api_keys: list[dict[str, str]] = field(default_factory=list)
+    embed_tokens: list[str] = field(default_factory=list)
 
     def markers(self) -> set[str]:
         """Strings that belong to this organization only."""
@@ -53,11 +57,17 @@ class Seeded:
             out |= {opening["id"], encode_global_id("Opening", self.org_id, opening["id"])}
         for event in self.interviews:
             out |= {event["eventId"], event["interviewId"], event["candidateId"]}
+        out |= {key["id"] for key in self.api_keys} | set(self.embed_tokens)
         # Names carry the serial; the serial alone is what must never leak.
         return out | {tag for text in self.texts() for tag in _tags(text)}
 
     def texts(self) -> list[str]:
-        return [self.name, *(m["name"] for m in self.members), *(o["title"] for o in self.openings)]
+        return [
+            self.name,
+            *(m["name"] for m in self.members),
+            *(o["title"] for o in self.openings),
+            *(k["name"] for k in self.api_keys),
+        ]
 
     def global_ids(self) -> list[str]:
         return [
@@ -147,6 +157,22 @@ async def _seed(client: httpx.AsyncClient, org: Seeded) -> None:
             )
         )
     await ok(await client.post("/v1/ingest/ai-calls", json=org.calls, headers=SERVICE))
+    name = f"key {_tag()}"
+    created = await client.post(
+        f"/v1/orgs/{org.org_id}/api-keys",
+        json={"name": name, "permissions": ["credits:view"]},
+        headers=SERVICE,
+    )
+    await ok(created)
+    org.api_keys.append({"id": created.json()["id"], "name": name})
+    token = member_token(org.org_id, org.members[0]["id"])
+    embedded = await client.post(
+        "/graphql",
+        json={"query": EMBED, "variables": {"documents": ["UsagePage"]}},
+        headers=bearer(token),
+    )
+    await ok(embedded)
+    org.embed_tokens.append(embedded.json()["data"]["createEmbedToken"]["embedToken"]["id"])
     if org.interviews:
         await ok(
             await client.post("/v1/ingest/interview-events", json=org.interviews, headers=SERVICE)
@@ -164,8 +190,17 @@ query { organization { id name
     timeSeries { creditsCharged } }
   consumption(period: {preset: CURRENT_BILLING_PERIOD}) { id creditsUsed
     byOpening(first: 10) { edges { node { jobTitle creditsUsed opening { id jobTitle } } } } }
-  openings(first: 10) { edges { node { id jobTitle } } } } }
+  openings(first: 10) { edges { node { id jobTitle } } }
+  apiKeys { id name createdBy }
+  embedTokens { id createdBy documents }
+  auditLog(first: 100) { edges { cursor node { id actor { id } targetId before after } } } } }
 """
+EMBED = """mutation($documents: [String!]!) {
+  createEmbedToken(documents: $documents, ttlSeconds: 3600) { embedToken { id } } }"""
+REVOKES = (
+    "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+    "mutation($id: ID!) { revokeEmbedToken(id: $id) { id } }",
+)
 NODES = """
 query($ids: [ID!]!, $one: ID!) {
   nodes(ids: $ids) { id ... on Member { name email } ... on Opening { jobTitle } }
@@ -191,7 +226,17 @@ async def _answers(client: httpx.AsyncClient, org: Seeded, others: list[Seeded])
         data = response.json()["data"]
         assert data["node"] is None and set(data["nodes"]) <= {None}, response.text
         answers.append(response.text)
-    for name in ("ai-usage", "consumption"):
+    # Another organization's key and token ids are not found (the answer only repeats them).
+    for other in others:
+        for query, ident in zip(
+            REVOKES, (other.api_keys[0]["id"], other.embed_tokens[0]), strict=True
+        ):
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": {"id": ident}}, headers=headers
+            )
+            codes = [error["extensions"]["code"] for error in response.json()["errors"]]
+            assert response.json()["data"] is None and codes == ["NOT_FOUND"], response.text
+    for name in ("ai-usage", "consumption", "audit-log"):
         response = await client.get(
             f"/v1/exports/{name}",
             params={"from": "2026-11-01", "to": "2026-11-30", "format": "csv"},
@@ -229,3 +274,6 @@ async def test_no_answer_carries_another_organizations_data(
         page = (await _answers(client, org, []))[0]
         for call in org.calls:
             assert encode_global_id("UsageCall", org.org_id, call["eventId"]) in page
+        assert org.api_keys[0]["id"] in page and org.embed_tokens[0] in page
+        for member in org.members:  # in the audit log
+            assert member["email"] in page

@@ -26,9 +26,9 @@ async def test_put_organization_creates_then_updates(client: httpx.AsyncClient) 
     assert created.json()["aiBilling"] == {"mode": "BYOK", "provider": "ANTHROPIC"}
     assert created.json()["plans"] == [
         {
-            "interviewCreditsPerPeriod": "100.00",
+            "interviewCreditsPerPeriod": "100.0000",
             "rollover": "CAPPED",
-            "rolloverCap": "50.50",
+            "rolloverCap": "50.5000",
             "billingAnchorDay": 15,
             "effectiveFrom": "1970-01-01",
         }
@@ -47,14 +47,14 @@ async def test_plan_change_applies_from_next_billing_period(client: httpx.AsyncC
     response = await put_org(client, "acme", plan={**plan, "interviewCreditsPerPeriod": "150"})
     plans = response.json()["plans"]
     assert [(p["effectiveFrom"], p["interviewCreditsPerPeriod"]) for p in plans] == [
-        ("1970-01-01", "100.00"),
-        ("2026-12-15", "150.00"),
+        ("1970-01-01", "100.0000"),
+        ("2026-12-15", "150.0000"),
     ]
     # A second change before then replaces the pending one.
     response = await put_org(client, "acme", plan={**plan, "interviewCreditsPerPeriod": "175"})
     assert [p["interviewCreditsPerPeriod"] for p in response.json()["plans"]] == [
-        "100.00",
-        "175.00",
+        "100.0000",
+        "175.0000",
     ]
 
 

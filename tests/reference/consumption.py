@@ -39,13 +39,13 @@ EXPORT_HEADER = [
 
 
 def fmt(value: Decimal | Fraction | int) -> str:
-    """A Decimal as the API prints it: plain notation, at least two decimals."""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    value = Decimal(value)
-    if value == value.quantize(CENT):
-        return f"{value.quantize(CENT):f}"
-    return f"{value.normalize():f}"
+    """Credits as the API prints them: plain notation, always 4 decimals (a value finer than
+    that is a mistake here, not something to round away)."""
+    exact = Fraction(value)
+    fixed = Decimal(round(exact * 10_000)).scaleb(-4)
+    if Fraction(fixed) != exact:
+        raise ValueError(f"{value} has more than 4 decimals")
+    return f"{fixed:f}"
 
 
 def round_half_away(value: Fraction) -> int:

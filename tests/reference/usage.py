@@ -91,13 +91,22 @@ class Call:
 # ------------------------------------------------------------------ formatting
 
 
-def fmt(value: Decimal) -> str:
-    """Plain notation, at least two decimals, no trailing zeros beyond those two."""
-    if value == 0:
-        return "0.00"
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return f"{value:.{max(2, -exponent)}f}"
+def _fixed(value: Decimal, places: int) -> str:
+    """Plain notation at a fixed scale; a value finer than the scale is a mistake here."""
+    fixed = value.quantize(Decimal(1).scaleb(-places))
+    if fixed != value:
+        raise ValueError(f"{value} has more than {places} decimals")
+    return f"{fixed:f}"
+
+
+def fmt_credits(value: Decimal) -> str:
+    """Credits as the API prints them: always 4 decimals."""
+    return _fixed(value, 4)
+
+
+def fmt_usd(value: Decimal) -> str:
+    """US dollars as the API prints them: always 6 decimals."""
+    return _fixed(value, 6)
 
 
 def model_label(provider: str, tier: str) -> str:
@@ -210,8 +219,8 @@ class _Totals:
 
     def cells(self) -> dict[str, Any]:
         return {
-            "creditsCharged": fmt(self.credits),
-            "estimatedCostUsd": fmt(self.cost),
+            "creditsCharged": fmt_credits(self.credits),
+            "estimatedCostUsd": fmt_usd(self.cost),
             "calls": self.calls,
         }
 
@@ -224,7 +233,7 @@ def _ratio(numerator: Decimal, denominator: Decimal) -> float:
 
 def trend(this: Decimal, last: Decimal, suffix: str) -> dict[str, Any]:
     """The pill: percent rounded half away from zero; FLAT at 0; 'new' when last is 0."""
-    previous = fmt(last)
+    previous = fmt_credits(last)
     if last == 0:
         if this == 0:
             return {
@@ -310,9 +319,9 @@ def _activity_node(org: Org, call: Call) -> dict[str, Any]:
         "reasonLabel": REASON_LABELS[call.reason],
         "member": _member_cell(org, call.member_id),
         "billingMode": call.mode,
-        "creditsCharged": None if byok else fmt(call.credits),
+        "creditsCharged": None if byok else fmt_credits(call.credits),
         "totalTokens": call.tokens if byok else None,
-        "estimatedCostUsd": fmt(call.cost) if byok and call.cost is not None else None,
+        "estimatedCostUsd": fmt_usd(call.cost) if byok and call.cost is not None else None,
         "model": (
             {
                 "provider": call.provider,
@@ -396,8 +405,8 @@ def usage_page(
             else None
         ),
         "summary": {
-            "creditsCharged": fmt(total.credits),
-            "estimatedCostUsd": fmt(total.cost),
+            "creditsCharged": fmt_credits(total.credits),
+            "estimatedCostUsd": fmt_usd(total.cost),
             "calls": total.calls,
             "byokCalls": sum(1 for c in calls if c.mode == "BYOK"),
             "featureTypeCount": len(reasons),

@@ -149,7 +149,7 @@ async def test_other_roles_get_forbidden_and_no_data(
         (("organization", "openings"), "FORBIDDEN"),
         (("organization", "plan"), "FORBIDDEN"),
     ]
-    for leak in ("chef", "baker", "waiter", "25.00", "6.50"):
+    for leak in ("chef", "baker", "waiter", "25.0000", "6.5000"):
         assert leak not in response.text
 
 
@@ -168,7 +168,7 @@ async def test_api_keys_need_consumption_view(client: httpx.AsyncClient) -> None
     body = await graphql(client, GUARDED, token=good.json()["key"])
     assert "errors" not in body, body
     org = body["data"]["organization"]
-    assert org["consumption"]["creditsUsed"] == "7.50"
+    assert org["consumption"]["creditsUsed"] == "7.5000"
     assert [e["node"]["jobTitle"] for e in org["consumption"]["byOpening"]["edges"]] == [
         "baker",
         "chef",
@@ -177,7 +177,7 @@ async def test_api_keys_need_consumption_view(client: httpx.AsyncClient) -> None
         "alpha",
     ]
     assert org["openings"]["totalCount"] == 6
-    assert org["plan"] == {"interviewCreditsPerPeriod": "25.00"}
+    assert org["plan"] == {"interviewCreditsPerPeriod": "25.0000"}
     body = await graphql(client, GUARDED, token=bad.json()["key"])
     assert body["data"]["organization"]["consumption"] is None
     assert {code for _, code in _codes(body)} == {"FORBIDDEN"}
@@ -220,7 +220,13 @@ async def test_walking_by_opening_and_openings(client: httpx.AsyncClient) -> Non
         assert [id_of[n["id"]] for n in nodes] == OPENINGS_ORDER, first
         nodes = await _walk(client, token, WALK, "byOpening", first)
         assert [id_of[n["opening"]["id"]] for n in nodes] == BY_OPENING_ORDER, first
-        assert [n["creditsUsed"] for n in nodes] == ["2.00", "2.00", "2.00", "1.50", "0.00"]
+        assert [n["creditsUsed"] for n in nodes] == [
+            "2.0000",
+            "2.0000",
+            "2.0000",
+            "1.5000",
+            "0.0000",
+        ]
     body = await graphql(client, WALK, token=token, variables={"first": 2})
     connection = body["data"]["organization"]["consumption"]["byOpening"]
     assert connection["totalCount"] == 5
@@ -229,7 +235,7 @@ async def test_walking_by_opening_and_openings(client: httpx.AsyncClient) -> Non
     nodes = await _walk(
         client, token, WALK, "byOpening", 1, period={"preset": "PREVIOUS_BILLING_PERIOD"}
     )
-    assert [(id_of[n["opening"]["id"]], n["creditsUsed"]) for n in nodes] == [("o5", "5.00")]
+    assert [(id_of[n["opening"]["id"]], n["creditsUsed"]) for n in nodes] == [("o5", "5.0000")]
 
 
 @pytest.mark.parametrize("first", [0, -1, 101])
@@ -292,7 +298,7 @@ async def test_openings_through_node_need_consumption_view(client: httpx.AsyncCl
                     "jobTitle": "waiter",
                     "interviewsInvited": 0,
                     "interviewsCompleted": 1,
-                    "creditsUsed": "1.50",
+                    "creditsUsed": "1.5000",
                 },
             }
         }
@@ -303,7 +309,7 @@ async def test_openings_through_node_need_consumption_view(client: httpx.AsyncCl
         "jobTitle": "zoo keeper",
         "interviewsInvited": 0,
         "interviewsCompleted": 0,
-        "creditsUsed": "0.00",
+        "creditsUsed": "0.0000",
     }
     key = await client.post(
         "/v1/orgs/acme/api-keys",
@@ -311,7 +317,7 @@ async def test_openings_through_node_need_consumption_view(client: httpx.AsyncCl
         headers=SERVICE,
     )
     body = await graphql(client, NODE, token=key.json()["key"], variables={"id": waiter})
-    assert body["data"]["node"]["credits"]["creditsUsed"] == "1.50"
+    assert body["data"]["node"]["credits"]["creditsUsed"] == "1.5000"
     for who in ("ivan", "ada", "sam"):
         body = await graphql(
             client, NODE, token=member_token("acme", who), variables={"id": waiter}

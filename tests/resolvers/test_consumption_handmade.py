@@ -140,8 +140,8 @@ def statuses(**counts: tuple[int, str]) -> list[dict[str, Any]]:
     return [
         {
             "status": s,
-            "count": counts.get(s, (0, "0.00"))[0],
-            "creditsUsed": counts.get(s, (0, "0.00"))[1],
+            "count": counts.get(s, (0, "0.0000"))[0],
+            "creditsUsed": counts.get(s, (0, "0.0000"))[1],
         }
         for s in STATUS_ORDER
     ]
@@ -214,45 +214,45 @@ async def test_a_period_with_purchases(client: httpx.AsyncClient) -> None:
         "2026-12-01T00:00:00+00:00",
     )
     # 1 (i1) + 0.455 -> 0.46 (i2) + 1 (i3); i4 is a simulation and free.
-    assert result["creditsUsed"] == "2.46"
+    assert result["creditsUsed"] == "2.4600"
     assert result["totalInterviews"] == 3
     assert result["allocation"] == {
-        "included": "100.00",
-        "rolledOver": "0.00",
-        "purchased": "62.50",
-        "total": "162.50",
+        "included": "100.0000",
+        "rolledOver": "0.0000",
+        "purchased": "62.5000",
+        "total": "162.5000",
     }
-    assert result["remainingBalance"] == "160.04"
+    assert result["remainingBalance"] == "160.0400"
     assert result["byStatus"] == statuses(
-        INVITED=(3, "0.00"),
-        STARTED=(1, "0.00"),
-        PARTIALLY_COMPLETED=(1, "0.46"),
-        COMPLETED=(2, "2.00"),
-        SIMULATION=(1, "0.00"),
+        INVITED=(3, "0.0000"),
+        STARTED=(1, "0.0000"),
+        PARTIALLY_COMPLETED=(1, "0.4600"),
+        COMPLETED=(2, "2.0000"),
+        SIMULATION=(1, "0.0000"),
     )
     assert result["byOpening"]["totalCount"] == 2
-    assert openings_of(result) == [("chef", 2, 1, "1.46"), ("baker", 1, 1, "1.00")]
+    assert openings_of(result) == [("chef", 2, 1, "1.4600"), ("baker", 1, 1, "1.0000")]
     # Rate: 0.46 + 1 over 6-19 November = 1.46 / 14; 11 days left (20-30 November).
     # 2.46 + 1.46 * 11 / 14 = 3.6071... -> 3.61; 160.04 / (1.46 / 14) days is past the end.
     assert result["forecast"] == {
-        "projectedCreditsUsed": "3.61",
-        "projectedRemainingBalance": "158.89",
+        "projectedCreditsUsed": "3.6100",
+        "projectedRemainingBalance": "158.8900",
         "runsOutOn": None,
-        "recommendedPurchase": "0.00",
+        "recommendedPurchase": "0.0000",
     }
     # 1 Nov 2025 to 20 Nov 2025 12:00: only the 0.25 partial; (2.46 - 0.25) / 0.25 = +884 %.
     assert result["previousYear"] == {
         "start": "2025-11-01T00:00:00+00:00",
         "end": "2025-11-20T12:00:00+00:00",
         "totalInterviews": 1,
-        "creditsUsed": "0.25",
+        "creditsUsed": "0.2500",
         "creditsChangePercent": 884,
     }
     assert len(result["daily"]) == 30
     assert nonzero(result["daily"]) == {
-        "2026-11-03": (1, "1.00"),
-        "2026-11-10": (0, "0.46"),
-        "2026-11-12": (1, "1.00"),
+        "2026-11-03": (1, "1.0000"),
+        "2026-11-10": (0, "0.4600"),
+        "2026-11-12": (1, "1.0000"),
     }
     assert [b["start"] for b in result["weekly"]] == [
         "2026-10-26",
@@ -262,9 +262,9 @@ async def test_a_period_with_purchases(client: httpx.AsyncClient) -> None:
         "2026-11-23",
         "2026-11-30",
     ]
-    assert nonzero(result["weekly"]) == {"2026-11-02": (1, "1.00"), "2026-11-09": (1, "1.46")}
+    assert nonzero(result["weekly"]) == {"2026-11-02": (1, "1.0000"), "2026-11-09": (1, "1.4600")}
     assert result["monthly"] == [
-        {"start": "2026-11-01", "interviewsCompleted": 2, "creditsUsed": "2.46"}
+        {"start": "2026-11-01", "interviewsCompleted": 2, "creditsUsed": "2.4600"}
     ]
 
 
@@ -281,7 +281,7 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
         "name": "Org acme",
         "timeZone": "UTC",
         "plan": {
-            "interviewCreditsPerPeriod": "100.00",
+            "interviewCreditsPerPeriod": "100.0000",
             "rollover": "NONE",
             "rolloverCap": None,
             "billingAnchorDay": 1,
@@ -291,20 +291,20 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
             "start": "2026-11-01T00:00:00+00:00",
             "end": "2026-12-01T00:00:00+00:00",
             "totalInterviews": 3,
-            "creditsUsed": "2.46",
-            "remainingBalance": "160.04",
+            "creditsUsed": "2.4600",
+            "remainingBalance": "160.0400",
             "allocation": {
-                "included": "100.00",
-                "rolledOver": "0.00",
-                "purchased": "62.50",
-                "total": "162.50",
+                "included": "100.0000",
+                "rolledOver": "0.0000",
+                "purchased": "62.5000",
+                "total": "162.5000",
             },
             "byStatus": [
-                {"status": "INVITED", "count": 3, "creditsUsed": "0.00"},
-                {"status": "STARTED", "count": 1, "creditsUsed": "0.00"},
-                {"status": "PARTIALLY_COMPLETED", "count": 1, "creditsUsed": "0.46"},
-                {"status": "COMPLETED", "count": 2, "creditsUsed": "2.00"},
-                {"status": "SIMULATION", "count": 1, "creditsUsed": "0.00"},
+                {"status": "INVITED", "count": 3, "creditsUsed": "0.0000"},
+                {"status": "STARTED", "count": 1, "creditsUsed": "0.0000"},
+                {"status": "PARTIALLY_COMPLETED", "count": 1, "creditsUsed": "0.4600"},
+                {"status": "COMPLETED", "count": 2, "creditsUsed": "2.0000"},
+                {"status": "SIMULATION", "count": 1, "creditsUsed": "0.0000"},
             ],
             "byOpening": {
                 "totalCount": 2,
@@ -318,7 +318,7 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "jobTitle": "chef",
                             "interviewsInvited": 2,
                             "interviewsCompleted": 1,
-                            "creditsUsed": "1.46",
+                            "creditsUsed": "1.4600",
                         }
                     },
                     {
@@ -326,36 +326,36 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "jobTitle": "baker",
                             "interviewsInvited": 1,
                             "interviewsCompleted": 1,
-                            "creditsUsed": "1.00",
+                            "creditsUsed": "1.0000",
                         }
                     },
                 ],
             },
-            "monthly": [{"start": "2026-11-01", "interviewsCompleted": 2, "creditsUsed": "2.46"}],
+            "monthly": [{"start": "2026-11-01", "interviewsCompleted": 2, "creditsUsed": "2.4600"}],
             "previousYear": {
                 "start": "2025-11-01T00:00:00+00:00",
                 "end": "2025-11-20T12:00:00+00:00",
                 "totalInterviews": 1,
-                "creditsUsed": "0.25",
+                "creditsUsed": "0.2500",
                 "creditsChangePercent": 884,
             },
             "forecast": {
-                "projectedCreditsUsed": "3.61",
-                "projectedRemainingBalance": "158.89",
+                "projectedCreditsUsed": "3.6100",
+                "projectedRemainingBalance": "158.8900",
                 "runsOutOn": None,
-                "recommendedPurchase": "0.00",
+                "recommendedPurchase": "0.0000",
             },
         },
     }
     assert [b["start"] for b in daily] == [f"2026-11-{d:02d}" for d in range(1, 31)]
-    assert sum(Decimal(b["creditsUsed"]) for b in daily) == Decimal("2.46")
+    assert sum(Decimal(b["creditsUsed"]) for b in daily) == Decimal("2.4600")
     assert sum(b["interviewsCompleted"] for b in daily) == 2
-    assert daily[9] == {"start": "2026-11-10", "interviewsCompleted": 0, "creditsUsed": "0.46"}
-    assert daily[19] == {"start": "2026-11-20", "interviewsCompleted": 0, "creditsUsed": "0.00"}
+    assert daily[9] == {"start": "2026-11-10", "interviewsCompleted": 0, "creditsUsed": "0.4600"}
+    assert daily[19] == {"start": "2026-11-20", "interviewsCompleted": 0, "creditsUsed": "0.0000"}
     assert len(weekly) == 6
-    assert weekly[0] == {"start": "2026-10-26", "interviewsCompleted": 0, "creditsUsed": "0.00"}
-    assert weekly[2] == {"start": "2026-11-09", "interviewsCompleted": 1, "creditsUsed": "1.46"}
-    assert sum(Decimal(b["creditsUsed"]) for b in weekly) == Decimal("2.46")
+    assert weekly[0] == {"start": "2026-10-26", "interviewsCompleted": 0, "creditsUsed": "0.0000"}
+    assert weekly[2] == {"start": "2026-11-09", "interviewsCompleted": 1, "creditsUsed": "1.4600"}
+    assert sum(Decimal(b["creditsUsed"]) for b in weekly) == Decimal("2.4600")
 
 
 # ---------------------------------------------------------------- across a boundary, replays
@@ -376,39 +376,41 @@ async def test_a_partial_upgraded_across_a_period_boundary_and_replays(
 
     async def check() -> None:
         october = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
-        assert october["creditsUsed"] == "0.30"
+        assert october["creditsUsed"] == "0.3000"
         assert october["totalInterviews"] == 1
-        assert october["byStatus"] == statuses(INVITED=(1, "0.00"), PARTIALLY_COMPLETED=(1, "0.30"))
+        assert october["byStatus"] == statuses(
+            INVITED=(1, "0.0000"), PARTIALLY_COMPLETED=(1, "0.3000")
+        )
         assert october["allocation"] == {
-            "included": "10.00",
-            "rolledOver": "0.00",
-            "purchased": "0.00",
-            "total": "10.00",
+            "included": "10.0000",
+            "rolledOver": "0.0000",
+            "purchased": "0.0000",
+            "total": "10.0000",
         }
-        assert october["remainingBalance"] == "9.70"
+        assert october["remainingBalance"] == "9.7000"
         # A past period's forecast is its actual figures.
         assert october["forecast"] == {
-            "projectedCreditsUsed": "0.30",
-            "projectedRemainingBalance": "9.70",
+            "projectedCreditsUsed": "0.3000",
+            "projectedRemainingBalance": "9.7000",
             "runsOutOn": None,
-            "recommendedPurchase": "0.00",
+            "recommendedPurchase": "0.0000",
         }
-        assert nonzero(october["daily"]) == {"2026-10-31": (0, "0.30")}
-        assert openings_of(october) == [("chef", 1, 0, "0.30")]
+        assert nonzero(october["daily"]) == {"2026-10-31": (0, "0.3000")}
+        assert openings_of(october) == [("chef", 1, 0, "0.3000")]
         november = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
         # The completion pays the difference in November; a second completion pays nothing.
-        assert november["creditsUsed"] == "0.70"
+        assert november["creditsUsed"] == "0.7000"
         assert november["totalInterviews"] == 1
-        assert november["byStatus"] == statuses(COMPLETED=(1, "0.70"))
+        assert november["byStatus"] == statuses(COMPLETED=(1, "0.7000"))
         assert november["allocation"] == {
-            "included": "10.00",
-            "rolledOver": "9.70",
-            "purchased": "0.00",
-            "total": "19.70",
+            "included": "10.0000",
+            "rolledOver": "9.7000",
+            "purchased": "0.0000",
+            "total": "19.7000",
         }
-        assert november["remainingBalance"] == "19.00"
-        assert nonzero(november["daily"]) == {"2026-11-01": (1, "0.70")}
-        assert openings_of(november) == [("chef", 0, 1, "0.70")]
+        assert november["remainingBalance"] == "19.0000"
+        assert nonzero(november["daily"]) == {"2026-11-01": (1, "0.7000")}
+        assert openings_of(november) == [("chef", 0, 1, "0.7000")]
 
     await check()
     assert await ingest(client, batch) == {"accepted": 0, "duplicates": 3}
@@ -440,23 +442,23 @@ async def test_a_late_event_recomputes_the_interview(client: httpx.AsyncClient) 
     )
     october = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
     november = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
-    assert (october["creditsUsed"], november["creditsUsed"]) == ("1.00", "0.00")
-    assert october["byStatus"] == statuses(COMPLETED=(1, "1.00"))
+    assert (october["creditsUsed"], november["creditsUsed"]) == ("1.0000", "0.0000")
+    assert october["byStatus"] == statuses(COMPLETED=(1, "1.0000"))
     # The partial still counts: first partial in November, an interview with a partial event.
-    assert november["byStatus"] == statuses(PARTIALLY_COMPLETED=(1, "0.00"))
+    assert november["byStatus"] == statuses(PARTIALLY_COMPLETED=(1, "0.0000"))
     assert november["totalInterviews"] == 1
-    assert november["allocation"]["rolledOver"] == "0.00"
-    assert november["remainingBalance"] == "10.00"
+    assert november["allocation"]["rolledOver"] == "0.0000"
+    assert november["remainingBalance"] == "10.0000"
     # A simulation arriving later makes the whole interview free.
     await ingest(
         client, [interview_event("q9", "SIMULATION", "2026-11-06T10:00:00Z", interview="i1")]
     )
     october = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
     november = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
-    assert (october["creditsUsed"], november["creditsUsed"]) == ("0.00", "0.00")
+    assert (october["creditsUsed"], november["creditsUsed"]) == ("0.0000", "0.0000")
     assert (october["totalInterviews"], november["totalInterviews"]) == (0, 0)
     assert october["byStatus"] == statuses()
-    assert november["byStatus"] == statuses(SIMULATION=(1, "0.00"))
+    assert november["byStatus"] == statuses(SIMULATION=(1, "0.0000"))
 
 
 # ---------------------------------------------------------------- rollover over three periods
@@ -489,17 +491,17 @@ ALLOCATIONS = {
     # September: 100 included, 40 used -> 60 left.
     # October: 20 purchased, 130 used. November: 5 used.
     "NONE": (
-        ("0.00", "120.00", "-10.00", "2026-10-08"),
-        ("0.00", "100.00", "95.00"),
+        ("0.0000", "120.0000", "-10.0000", "2026-10-08"),
+        ("0.0000", "100.0000", "95.0000"),
     ),
     "FULL": (
-        ("60.00", "180.00", "50.00", None),
-        ("50.00", "150.00", "145.00"),
+        ("60.0000", "180.0000", "50.0000", None),
+        ("50.0000", "150.0000", "145.0000"),
     ),
     # Capped at 25: 25 of September's 60, then 15 of October's 15.
     "CAPPED": (
-        ("25.00", "145.00", "15.00", "2026-10-10"),
-        ("15.00", "115.00", "110.00"),
+        ("25.0000", "145.0000", "15.0000", "2026-10-10"),
+        ("15.0000", "115.0000", "110.0000"),
     ),
 }
 
@@ -514,50 +516,50 @@ async def test_rollover_over_three_periods(client: httpx.AsyncClient, rule: str)
 
     september = await consumption(client, token, {"from": "2026-09-01", "to": "2026-09-30"})
     assert september["preset"] is None
-    assert september["creditsUsed"] == "40.00"
+    assert september["creditsUsed"] == "40.0000"
     assert september["allocation"] == {
-        "included": "100.00",
-        "rolledOver": "0.00",
-        "purchased": "0.00",
-        "total": "100.00",
+        "included": "100.0000",
+        "rolledOver": "0.0000",
+        "purchased": "0.0000",
+        "total": "100.0000",
     }
-    assert september["remainingBalance"] == "60.00"
+    assert september["remainingBalance"] == "60.0000"
     assert september["forecast"]["runsOutOn"] is None
 
     october = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
-    assert october["creditsUsed"] == "130.00"
+    assert october["creditsUsed"] == "130.0000"
     assert october["totalInterviews"] == 130
     assert october["allocation"] == {
-        "included": "100.00",
+        "included": "100.0000",
         "rolledOver": oct_rolled,
-        "purchased": "20.00",
+        "purchased": "20.0000",
         "total": oct_total,
     }
     assert october["remainingBalance"] == oct_left
     # The day the balance first reached zero (13 a day; the purchase came on the 15th).
     assert october["forecast"] == {
-        "projectedCreditsUsed": "130.00",
+        "projectedCreditsUsed": "130.0000",
         "projectedRemainingBalance": oct_left,
         "runsOutOn": runs_out,
-        "recommendedPurchase": "0.00",
+        "recommendedPurchase": "0.0000",
     }
 
     november = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
-    assert november["creditsUsed"] == "5.00"
+    assert november["creditsUsed"] == "5.0000"
     assert november["allocation"] == {
-        "included": "100.00",
+        "included": "100.0000",
         "rolledOver": nov_rolled,
-        "purchased": "0.00",
+        "purchased": "0.0000",
         "total": nov_total,
     }
     assert november["remainingBalance"] == nov_left
     # 5 used on the 13th: rate 5/14 a day, 11 days left -> 5 + 55/14 = 8.93.
-    projected_left = Decimal(nov_total) - Decimal("8.93")
+    projected_left = Decimal(nov_total) - Decimal("8.9300")
     assert november["forecast"] == {
-        "projectedCreditsUsed": "8.93",
-        "projectedRemainingBalance": f"{projected_left:.2f}",
+        "projectedCreditsUsed": "8.9300",
+        "projectedRemainingBalance": f"{projected_left:.4f}",
         "runsOutOn": None,
-        "recommendedPurchase": "0.00",
+        "recommendedPurchase": "0.0000",
     }
 
 
@@ -580,36 +582,36 @@ async def test_plan_changes_apply_from_the_next_period(
     await purchase(client, "acme", "oct", "20", "2026-10-15T09:00:00Z")
 
     september = await consumption(client, token, {"from": "2026-09-01", "to": "2026-09-30"})
-    assert september["allocation"]["included"] == "100.00"
-    assert september["remainingBalance"] == "60.00"
+    assert september["allocation"]["included"] == "100.0000"
+    assert september["remainingBalance"] == "60.0000"
     # October runs on 50 FULL: 50 + 60 + 20 = 130, all used; 110 at hand ran out on the 9th.
     october = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
     assert october["allocation"] == {
-        "included": "50.00",
-        "rolledOver": "60.00",
-        "purchased": "20.00",
-        "total": "130.00",
+        "included": "50.0000",
+        "rolledOver": "60.0000",
+        "purchased": "20.0000",
+        "total": "130.0000",
     }
-    assert october["remainingBalance"] == "0.00"
+    assert october["remainingBalance"] == "0.0000"
     assert october["forecast"]["runsOutOn"] == "2026-10-09"
     # November runs on 80 CAPPED 10: nothing left to roll over.
     november = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
     assert november["allocation"] == {
-        "included": "80.00",
-        "rolledOver": "0.00",
-        "purchased": "0.00",
-        "total": "80.00",
+        "included": "80.0000",
+        "rolledOver": "0.0000",
+        "purchased": "0.0000",
+        "total": "80.0000",
     }
-    assert november["remainingBalance"] == "75.00"
+    assert november["remainingBalance"] == "75.0000"
     plan_body = await graphql(
         client,
         "{ organization { plan { interviewCreditsPerPeriod rollover rolloverCap billingAnchorDay } } }",
         token=token,
     )
     assert plan_body["data"]["organization"]["plan"] == {
-        "interviewCreditsPerPeriod": "80.00",
+        "interviewCreditsPerPeriod": "80.0000",
         "rollover": "CAPPED",
-        "rolloverCap": "10.00",
+        "rolloverCap": "10.0000",
         "billingAnchorDay": 1,
     }
 
@@ -636,19 +638,19 @@ async def test_a_billing_anchor_of_15(client: httpx.AsyncClient) -> None:
         "2026-11-15T00:00:00+00:00",
         "2026-12-15T00:00:00+00:00",
     )
-    assert current["creditsUsed"] == "1.00"
+    assert current["creditsUsed"] == "1.0000"
     assert current["allocation"] == {
-        "included": "40.00",
-        "rolledOver": "0.00",
-        "purchased": "0.00",
-        "total": "40.00",
+        "included": "40.0000",
+        "rolledOver": "0.0000",
+        "purchased": "0.0000",
+        "total": "40.0000",
     }
-    assert current["remainingBalance"] == "39.00"
+    assert current["remainingBalance"] == "39.0000"
     assert len(current["daily"]) == 30
     assert current["daily"][0] == {
         "start": "2026-11-15",
         "interviewsCompleted": 1,
-        "creditsUsed": "1.00",
+        "creditsUsed": "1.0000",
     }
     assert current["daily"][-1]["start"] == "2026-12-14"
     assert [b["start"] for b in current["weekly"]] == [
@@ -660,28 +662,28 @@ async def test_a_billing_anchor_of_15(client: httpx.AsyncClient) -> None:
         "2026-12-14",
     ]
     assert current["monthly"] == [
-        {"start": "2026-11-01", "interviewsCompleted": 1, "creditsUsed": "1.00"},
-        {"start": "2026-12-01", "interviewsCompleted": 0, "creditsUsed": "0.00"},
+        {"start": "2026-11-01", "interviewsCompleted": 1, "creditsUsed": "1.0000"},
+        {"start": "2026-12-01", "interviewsCompleted": 0, "creditsUsed": "0.0000"},
     ]
     # Rate 2/14 (the 14th and the 15th), 25 days left: 1 + 50/14 = 4.57.
     assert current["forecast"] == {
-        "projectedCreditsUsed": "4.57",
-        "projectedRemainingBalance": "35.43",
+        "projectedCreditsUsed": "4.5700",
+        "projectedRemainingBalance": "35.4300",
         "runsOutOn": None,
-        "recommendedPurchase": "0.00",
+        "recommendedPurchase": "0.0000",
     }
     previous = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
     assert (previous["start"], previous["end"]) == (
         "2026-10-15T00:00:00+00:00",
         "2026-11-15T00:00:00+00:00",
     )
-    assert previous["creditsUsed"] == "1.00"
-    assert previous["remainingBalance"] == "39.00"
+    assert previous["creditsUsed"] == "1.0000"
+    assert previous["remainingBalance"] == "39.0000"
     # The first period: 15 September to 15 October, which holds activeSince.
     first = await consumption(client, token, {"from": "2026-09-15", "to": "2026-10-14"})
-    assert first["creditsUsed"] == "0.50"
-    assert first["allocation"]["total"] == "40.00"
-    assert first["remainingBalance"] == "39.50"
+    assert first["creditsUsed"] == "0.5000"
+    assert first["allocation"]["total"] == "40.0000"
+    assert first["remainingBalance"] == "39.5000"
     # A calendar month that is not a billing period: its own usage, the balance of the billing
     # period that holds its last day (30 November: the current one).
     month = await consumption(client, token, {"preset": "THIS_MONTH"})
@@ -689,16 +691,16 @@ async def test_a_billing_anchor_of_15(client: httpx.AsyncClient) -> None:
         "2026-11-01T00:00:00+00:00",
         "2026-12-01T00:00:00+00:00",
     )
-    assert month["creditsUsed"] == "2.00"
+    assert month["creditsUsed"] == "2.0000"
     assert month["totalInterviews"] == 2
     assert month["allocation"] == current["allocation"]
-    assert month["remainingBalance"] == "39.00"
+    assert month["remainingBalance"] == "39.0000"
     assert month["forecast"] == current["forecast"]
     last = await consumption(client, token, {"preset": "LAST_MONTH"})
     # October's last day lies in 15 Oct - 15 Nov.
-    assert last["creditsUsed"] == "0.50"
-    assert last["remainingBalance"] == "39.00"
-    assert last["forecast"]["projectedCreditsUsed"] == "1.00"
+    assert last["creditsUsed"] == "0.5000"
+    assert last["remainingBalance"] == "39.0000"
+    assert last["forecast"]["projectedCreditsUsed"] == "1.0000"
 
 
 # ---------------------------------------------------------------- time zones
@@ -726,35 +728,35 @@ async def test_an_organization_east_of_utc(client: httpx.AsyncClient) -> None:
         "2026-11-01T00:00:00+09:00",
         "2026-12-01T00:00:00+09:00",
     )
-    assert current["creditsUsed"] == "2.70"
+    assert current["creditsUsed"] == "2.7000"
     assert current["totalInterviews"] == 3
-    assert current["remainingBalance"] == "0.30"
+    assert current["remainingBalance"] == "0.3000"
     assert nonzero(current["daily"]) == {
-        "2026-11-01": (1, "1.00"),
-        "2026-11-19": (0, "0.70"),
-        "2026-11-20": (1, "1.00"),
+        "2026-11-01": (1, "1.0000"),
+        "2026-11-19": (0, "0.7000"),
+        "2026-11-20": (1, "1.0000"),
     }
     # Rate 0.70 / 14 = 0.05; 11 days left -> 3.25 projected; 0.30 lasts 6 days.
     assert current["forecast"] == {
-        "projectedCreditsUsed": "3.25",
-        "projectedRemainingBalance": "-0.25",
+        "projectedCreditsUsed": "3.2500",
+        "projectedRemainingBalance": "-0.2500",
         "runsOutOn": "2026-11-26",
-        "recommendedPurchase": "1.00",
+        "recommendedPurchase": "1.0000",
     }
     assert current["previousYear"]["start"] == "2025-11-01T00:00:00+09:00"
     assert current["previousYear"]["end"] == "2025-11-20T21:00:00+09:00"
     previous = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
-    assert previous["creditsUsed"] == "1.00"
+    assert previous["creditsUsed"] == "1.0000"
     assert previous["daily"][-1] == {
         "start": "2026-10-31",
         "interviewsCompleted": 1,
-        "creditsUsed": "1.00",
+        "creditsUsed": "1.0000",
     }
-    assert previous["remainingBalance"] == "2.00"
+    assert previous["remainingBalance"] == "2.0000"
     # No rollover: November starts again from 3.
-    assert current["allocation"]["rolledOver"] == "0.00"
+    assert current["allocation"]["rolledOver"] == "0.0000"
     day = await consumption(client, token, {"from": "2026-11-01", "to": "2026-11-01"})
-    assert day["creditsUsed"] == "1.00"
+    assert day["creditsUsed"] == "1.0000"
     assert day["end"] == "2026-11-02T00:00:00+09:00"
 
 
@@ -784,28 +786,28 @@ async def test_an_organization_west_of_utc(client: httpx.AsyncClient) -> None:
         "2026-11-01T00:00:00-07:00",
         "2026-12-01T00:00:00-08:00",
     )
-    assert current["creditsUsed"] == "2.25"
+    assert current["creditsUsed"] == "2.2500"
     assert nonzero(current["daily"]) == {
-        "2026-11-01": (1, "1.00"),
-        "2026-11-19": (0, "0.25"),
-        "2026-11-20": (1, "1.00"),
+        "2026-11-01": (1, "1.0000"),
+        "2026-11-19": (0, "0.2500"),
+        "2026-11-20": (1, "1.0000"),
     }
     assert len(current["daily"]) == 30
     # 2.25 + 0.25 * 11 / 14 = 2.4464... -> 2.45
     assert current["forecast"] == {
-        "projectedCreditsUsed": "2.45",
-        "projectedRemainingBalance": "97.55",
+        "projectedCreditsUsed": "2.4500",
+        "projectedRemainingBalance": "97.5500",
         "runsOutOn": None,
-        "recommendedPurchase": "0.00",
+        "recommendedPurchase": "0.0000",
     }
     assert current["previousYear"]["start"] == "2025-11-01T00:00:00-07:00"
     assert current["previousYear"]["end"] == "2025-11-20T04:00:00-08:00"
     previous = await consumption(client, token, {"preset": "PREVIOUS_BILLING_PERIOD"})
     assert previous["end"] == "2026-11-01T00:00:00-07:00"
-    assert previous["creditsUsed"] == "1.00"
-    assert previous["daily"][-1]["creditsUsed"] == "1.00"
-    assert current["allocation"]["rolledOver"] == "0.00"
-    assert current["remainingBalance"] == "97.75"
+    assert previous["creditsUsed"] == "1.0000"
+    assert previous["daily"][-1]["creditsUsed"] == "1.0000"
+    assert current["allocation"]["rolledOver"] == "0.0000"
+    assert current["remainingBalance"] == "97.7500"
 
 
 # ---------------------------------------------------------------- planning
@@ -833,8 +835,8 @@ async def test_the_worked_example(client: httpx.AsyncClient) -> None:
         "data": {
             "planInterviewCredits": {
                 "expectedInterviews": 250,
-                "creditsNeeded": "250.00",
-                "creditsWithBuffer": "300.00",
+                "creditsNeeded": "250.0000",
+                "creditsWithBuffer": "300.0000",
             }
         }
     }
@@ -847,8 +849,8 @@ async def test_the_worked_example(client: httpx.AsyncClient) -> None:
     )
     assert body["data"]["planInterviewCredits"] == {
         "expectedInterviews": 34,
-        "creditsNeeded": "34.00",
-        "creditsWithBuffer": "40.00",
+        "creditsNeeded": "34.0000",
+        "creditsWithBuffer": "40.0000",
     }
     # 0.1 x 3 read as Decimal("0.1"): exactly 3, no float dust.
     body = await graphql(
@@ -858,7 +860,7 @@ async def test_the_worked_example(client: httpx.AsyncClient) -> None:
         variables={"roles": 3, "candidates": 10, "rate": 0.1, "buffer": 0},
     )
     assert body["data"]["planInterviewCredits"]["expectedInterviews"] == 3
-    assert body["data"]["planInterviewCredits"]["creditsWithBuffer"] == "3.00"
+    assert body["data"]["planInterviewCredits"]["creditsWithBuffer"] == "3.0000"
 
 
 @pytest.mark.parametrize(
@@ -911,11 +913,11 @@ async def test_a_purchase_later_today_does_not_count_yet(
     # Bought at 15:00 today; now is 12:00: the current period counts purchases up to now.
     await purchase(client, "acme", "later", "6", "2026-11-20T15:00:00Z")
     result = await consumption(client, token, {"preset": "CURRENT_BILLING_PERIOD"})
-    assert result["allocation"]["purchased"] == "4.00"
-    assert result["remainingBalance"] == "14.00"
+    assert result["allocation"]["purchased"] == "4.0000"
+    assert result["remainingBalance"] == "14.0000"
     clock.now = datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
     result = await consumption(
         client, member_token("acme", "boss", now=clock.now), {"preset": "CURRENT_BILLING_PERIOD"}
     )
-    assert result["allocation"]["purchased"] == "10.00"
-    assert result["remainingBalance"] == "20.00"
+    assert result["allocation"]["purchased"] == "10.0000"
+    assert result["remainingBalance"] == "20.0000"

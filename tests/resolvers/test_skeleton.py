@@ -34,9 +34,9 @@ async def test_plan_is_guarded_by_consumption_view(client: httpx.AsyncClient) ->
             "organization": {
                 "name": "Org acme",
                 "plan": {
-                    "interviewCreditsPerPeriod": "120.50",
+                    "interviewCreditsPerPeriod": "120.5000",
                     "rollover": "CAPPED",
-                    "rolloverCap": "40.00",
+                    "rolloverCap": "40.0000",
                     "billingAnchorDay": 15,
                 },
             }

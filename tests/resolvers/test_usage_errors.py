@@ -125,7 +125,7 @@ async def test_exactly_400_days_is_allowed(client: httpx.AsyncClient) -> None:
                 "usage": {
                     "start": "2025-06-01T00:00:00+02:00",
                     "end": "2026-07-06T00:00:00+02:00",
-                    "summary": {"creditsCharged": "0.00", "calls": 0},
+                    "summary": {"creditsCharged": "0.0000", "calls": 0},
                 },
             }
         }

@@ -85,7 +85,7 @@ def _member(member_id: str) -> dict[str, str]:
 
 
 def _bucket(
-    start: str, credits: str = "0.00", cost: str = "0.00", calls: int = 0
+    start: str, credits: str = "0.0000", cost: str = "0.000000", calls: int = 0
 ) -> dict[str, Any]:
     return {"start": start, "creditsCharged": credits, "estimatedCostUsd": cost, "calls": calls}
 
@@ -215,8 +215,8 @@ PAGE_THIS_MONTH: dict[str, Any] = {
     "trackingAvailable": True,
     "byokNotice": None,
     "summary": {
-        "creditsCharged": "10.00",
-        "estimatedCostUsd": "0.0105",
+        "creditsCharged": "10.0000",
+        "estimatedCostUsd": "0.010500",
         "calls": 11,
         "byokCalls": 2,
         "featureTypeCount": 3,
@@ -226,35 +226,35 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             "direction": "UP",
             "percent": 11,
             "label": "+11% vs last month",
-            "previousCreditsCharged": "9.00",
+            "previousCreditsCharged": "9.0000",
         },
         "trendSamePoint": {
             "direction": "UP",
             "percent": 150,
             "label": "+150% vs same point last month",
-            "previousCreditsCharged": "4.00",
+            "previousCreditsCharged": "4.0000",
         },
     },
     "byReason": [
         {
             "reason": "CHAT",
             "label": "Chat",
-            "creditsCharged": "6.00",
-            "estimatedCostUsd": "0.006",
+            "creditsCharged": "6.0000",
+            "estimatedCostUsd": "0.006000",
             "calls": 6,
         },
         {
             "reason": "GENERATE_FIELD",
             "label": "Generate field",
-            "creditsCharged": "2.75",
-            "estimatedCostUsd": "0.0045",
+            "creditsCharged": "2.7500",
+            "estimatedCostUsd": "0.004500",
             "calls": 3,
         },
         {
             "reason": "SUMMARIZE_CV",
             "label": "Summarize CV",
-            "creditsCharged": "1.25",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "1.2500",
+            "estimatedCostUsd": "0.000000",
             "calls": 2,
         },
     ],
@@ -264,16 +264,16 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             {
                 "displayName": "Member alice",
                 "member": _member("alice"),
-                "creditsCharged": "5.00",
-                "estimatedCostUsd": "0.0045",
+                "creditsCharged": "5.0000",
+                "estimatedCostUsd": "0.004500",
                 "calls": 4,
                 "share": 0.5,
             },
             {
                 "displayName": "Member bob",
                 "member": _member("bob"),
-                "creditsCharged": "2.50",
-                "estimatedCostUsd": "0.006",
+                "creditsCharged": "2.5000",
+                "estimatedCostUsd": "0.006000",
                 "calls": 2,
                 "share": 0.25,
             },
@@ -281,16 +281,16 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             {
                 "displayName": "Unknown user",
                 "member": None,
-                "creditsCharged": "1.00",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "1.0000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 2,
                 "share": 0.1,
             },
             {
                 "displayName": "Member carol",
                 "member": _member("carol"),
-                "creditsCharged": "1.00",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "1.0000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 1,
                 "share": 0.1,
             },
@@ -298,16 +298,16 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             {
                 "displayName": "Member frank",
                 "member": _member("frank"),
-                "creditsCharged": "0.25",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "0.2500",
+                "estimatedCostUsd": "0.000000",
                 "calls": 1,
                 "share": 0.025,
             },
             {
                 "displayName": "Member gina",
                 "member": _member("gina"),
-                "creditsCharged": "0.25",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "0.2500",
+                "estimatedCostUsd": "0.000000",
                 "calls": 1,
                 "share": 0.025,
             },
@@ -319,8 +319,8 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Sonnet",
             "label": "Anthropic Sonnet",
-            "creditsCharged": "6.25",
-            "estimatedCostUsd": "0.006",
+            "creditsCharged": "6.2500",
+            "estimatedCostUsd": "0.006000",
             "calls": 7,
             "relativeToMax": 1.0,
         },
@@ -328,8 +328,8 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Opus",
             "label": "Anthropic Opus",
-            "creditsCharged": "2.50",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "2.5000",
+            "estimatedCostUsd": "0.000000",
             "calls": 1,
             "relativeToMax": 0.4,
         },
@@ -337,8 +337,8 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Haiku",
             "label": "Anthropic Haiku",
-            "creditsCharged": "1.25",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "1.2500",
+            "estimatedCostUsd": "0.000000",
             "calls": 2,
             "relativeToMax": 0.2,
         },
@@ -346,8 +346,8 @@ PAGE_THIS_MONTH: dict[str, Any] = {
             "provider": "OPENAI",
             "tier": "GPT-4o mini",
             "label": "OpenAI GPT-4o mini",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.0045",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.004500",
             "calls": 1,
             "relativeToMax": 0.0,
         },
@@ -379,7 +379,7 @@ PAGE_THIS_MONTH_ACTIVITY: list[dict[str, Any]] = [
         "billingMode": "BYOK",
         "creditsCharged": None,
         "totalTokens": 15000,
-        "estimatedCostUsd": "0.0045",
+        "estimatedCostUsd": "0.004500",
         "model": {"provider": "OPENAI", "tier": "GPT-4o mini", "label": "OpenAI GPT-4o mini"},
     },
     {
@@ -390,46 +390,46 @@ PAGE_THIS_MONTH_ACTIVITY: list[dict[str, Any]] = [
         "billingMode": "BYOK",
         "creditsCharged": None,
         "totalTokens": 1200,
-        "estimatedCostUsd": "0.006",
+        "estimatedCostUsd": "0.006000",
         "model": {"provider": "ANTHROPIC", "tier": "Sonnet", "label": "Anthropic Sonnet"},
     },
-    _credits_row("2026-11-09T16:00:00+01:00", "SUMMARIZE_CV", "gina", "0.25"),
-    _credits_row("2026-11-08T15:00:00+01:00", "CHAT", "frank", "0.25"),
-    _credits_row("2026-11-07T14:00:00+01:00", "GENERATE_FIELD", None, "0.25"),
-    _credits_row("2026-11-06T13:00:00+01:00", "CHAT", None, "0.75"),
-    _credits_row("2026-11-05T12:00:00+01:00", "SUMMARIZE_CV", "carol", "1.00"),
-    _credits_row("2026-11-04T11:00:00+01:00", "GENERATE_FIELD", "bob", "2.50"),
-    _credits_row("2026-11-03T10:15:00+01:00", "CHAT", "alice", "1.25"),
-    _credits_row("2026-11-02T09:00:00+01:00", "CHAT", "alice", "2.75"),
-    _credits_row("2026-11-01T00:30:00+01:00", "CHAT", "alice", "1.00"),
+    _credits_row("2026-11-09T16:00:00+01:00", "SUMMARIZE_CV", "gina", "0.2500"),
+    _credits_row("2026-11-08T15:00:00+01:00", "CHAT", "frank", "0.2500"),
+    _credits_row("2026-11-07T14:00:00+01:00", "GENERATE_FIELD", None, "0.2500"),
+    _credits_row("2026-11-06T13:00:00+01:00", "CHAT", None, "0.7500"),
+    _credits_row("2026-11-05T12:00:00+01:00", "SUMMARIZE_CV", "carol", "1.0000"),
+    _credits_row("2026-11-04T11:00:00+01:00", "GENERATE_FIELD", "bob", "2.5000"),
+    _credits_row("2026-11-03T10:15:00+01:00", "CHAT", "alice", "1.2500"),
+    _credits_row("2026-11-02T09:00:00+01:00", "CHAT", "alice", "2.7500"),
+    _credits_row("2026-11-01T00:30:00+01:00", "CHAT", "alice", "1.0000"),
 ]
 
 # ISO weeks of November 2026 (1 Nov is a Sunday): the first bucket is Monday 26 October but
 # counts only 1 November (o4 on 31 October is outside the period).
 PAGE_THIS_MONTH_WEEKS = [
-    _bucket("2026-10-26", "1.00", "0.00", 1),
-    _bucket("2026-11-02", "8.75", "0.00", 7),
-    _bucket("2026-11-09", "0.25", "0.006", 2),
-    _bucket("2026-11-16", "0.00", "0.0045", 1),
+    _bucket("2026-10-26", "1.0000", "0.000000", 1),
+    _bucket("2026-11-02", "8.7500", "0.000000", 7),
+    _bucket("2026-11-09", "0.2500", "0.006000", 2),
+    _bucket("2026-11-16", "0.0000", "0.004500", 1),
     _bucket("2026-11-23"),
     _bucket("2026-11-30"),
 ]
-PAGE_THIS_MONTH_MONTHS = [_bucket("2026-11-01", "10.00", "0.0105", 11)]
+PAGE_THIS_MONTH_MONTHS = [_bucket("2026-11-01", "10.0000", "0.010500", 11)]
 PAGE_THIS_MONTH_DAYS = _days(
     "2026-11-01",
     30,
     {
-        "2026-11-01": _bucket("2026-11-01", "1.00", "0.00", 1),
-        "2026-11-02": _bucket("2026-11-02", "2.75", "0.00", 1),
-        "2026-11-03": _bucket("2026-11-03", "1.25", "0.00", 1),
-        "2026-11-04": _bucket("2026-11-04", "2.50", "0.00", 1),
-        "2026-11-05": _bucket("2026-11-05", "1.00", "0.00", 1),
-        "2026-11-06": _bucket("2026-11-06", "0.75", "0.00", 1),
-        "2026-11-07": _bucket("2026-11-07", "0.25", "0.00", 1),
-        "2026-11-08": _bucket("2026-11-08", "0.25", "0.00", 1),
-        "2026-11-09": _bucket("2026-11-09", "0.25", "0.00", 1),
-        "2026-11-10": _bucket("2026-11-10", "0.00", "0.006", 1),
-        "2026-11-20": _bucket("2026-11-20", "0.00", "0.0045", 1),
+        "2026-11-01": _bucket("2026-11-01", "1.0000", "0.000000", 1),
+        "2026-11-02": _bucket("2026-11-02", "2.7500", "0.000000", 1),
+        "2026-11-03": _bucket("2026-11-03", "1.2500", "0.000000", 1),
+        "2026-11-04": _bucket("2026-11-04", "2.5000", "0.000000", 1),
+        "2026-11-05": _bucket("2026-11-05", "1.0000", "0.000000", 1),
+        "2026-11-06": _bucket("2026-11-06", "0.7500", "0.000000", 1),
+        "2026-11-07": _bucket("2026-11-07", "0.2500", "0.000000", 1),
+        "2026-11-08": _bucket("2026-11-08", "0.2500", "0.000000", 1),
+        "2026-11-09": _bucket("2026-11-09", "0.2500", "0.000000", 1),
+        "2026-11-10": _bucket("2026-11-10", "0.0000", "0.006000", 1),
+        "2026-11-20": _bucket("2026-11-20", "0.0000", "0.004500", 1),
     },
 )
 
@@ -441,8 +441,8 @@ PAGE_LAST_MONTH: dict[str, Any] = {
     "trackingAvailable": True,
     "byokNotice": None,
     "summary": {
-        "creditsCharged": "9.00",
-        "estimatedCostUsd": "0.00",
+        "creditsCharged": "9.0000",
+        "estimatedCostUsd": "0.000000",
         "calls": 4,
         "byokCalls": 0,
         "featureTypeCount": 1,
@@ -454,8 +454,8 @@ PAGE_LAST_MONTH: dict[str, Any] = {
         {
             "reason": "CHAT",
             "label": "Chat",
-            "creditsCharged": "9.00",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "9.0000",
+            "estimatedCostUsd": "0.000000",
             "calls": 4,
         }
     ],
@@ -465,16 +465,16 @@ PAGE_LAST_MONTH: dict[str, Any] = {
             {
                 "displayName": "Member alice",
                 "member": _member("alice"),
-                "creditsCharged": "5.50",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "5.5000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 2,
                 "share": 5.5 / 9,
             },
             {
                 "displayName": "Member carol",
                 "member": _member("carol"),
-                "creditsCharged": "3.50",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "3.5000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 2,
                 "share": 3.5 / 9,
             },
@@ -485,8 +485,8 @@ PAGE_LAST_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Sonnet",
             "label": "Anthropic Sonnet",
-            "creditsCharged": "9.00",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "9.0000",
+            "estimatedCostUsd": "0.000000",
             "calls": 4,
             "relativeToMax": 1.0,
         }
@@ -496,9 +496,9 @@ PAGE_LAST_MONTH_DAYS = _days(
     "2026-10-01",
     31,
     {
-        "2026-10-10": _bucket("2026-10-10", "4.00", "0.00", 1),
-        "2026-10-25": _bucket("2026-10-25", "3.50", "0.00", 2),
-        "2026-10-31": _bucket("2026-10-31", "1.50", "0.00", 1),
+        "2026-10-10": _bucket("2026-10-10", "4.0000", "0.000000", 1),
+        "2026-10-25": _bucket("2026-10-25", "3.5000", "0.000000", 2),
+        "2026-10-31": _bucket("2026-10-31", "1.5000", "0.000000", 1),
     },
 )
 
@@ -510,8 +510,8 @@ PAGE_DST_DAY: dict[str, Any] = {
     "trackingAvailable": True,
     "byokNotice": None,
     "summary": {
-        "creditsCharged": "3.50",
-        "estimatedCostUsd": "0.00",
+        "creditsCharged": "3.5000",
+        "estimatedCostUsd": "0.000000",
         "calls": 2,
         "byokCalls": 0,
         "featureTypeCount": 1,
@@ -523,8 +523,8 @@ PAGE_DST_DAY: dict[str, Any] = {
         {
             "reason": "CHAT",
             "label": "Chat",
-            "creditsCharged": "3.50",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "3.5000",
+            "estimatedCostUsd": "0.000000",
             "calls": 2,
         }
     ],
@@ -534,8 +534,8 @@ PAGE_DST_DAY: dict[str, Any] = {
             {
                 "displayName": "Member carol",
                 "member": _member("carol"),
-                "creditsCharged": "3.50",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "3.5000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 2,
                 "share": 1.0,
             }
@@ -546,29 +546,29 @@ PAGE_DST_DAY: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Sonnet",
             "label": "Anthropic Sonnet",
-            "creditsCharged": "3.50",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "3.5000",
+            "estimatedCostUsd": "0.000000",
             "calls": 2,
             "relativeToMax": 1.0,
         }
     ],
 }
 PAGE_DST_DAY_SERIES = {
-    "day": [_bucket("2026-10-25", "3.50", "0.00", 2)],
+    "day": [_bucket("2026-10-25", "3.5000", "0.000000", 2)],
     # 25 October 2026 is a Sunday: its ISO week starts on Monday the 19th.
-    "week": [_bucket("2026-10-19", "3.50", "0.00", 2)],
-    "month": [_bucket("2026-10-01", "3.50", "0.00", 2)],
+    "week": [_bucket("2026-10-19", "3.5000", "0.000000", 2)],
+    "month": [_bucket("2026-10-01", "3.5000", "0.000000", 2)],
 }
 PAGE_DST_DAY_ACTIVITY = [
-    _credits_row("2026-10-25T23:30:00+01:00", "CHAT", "carol", "1.50"),
-    _credits_row("2026-10-25T00:30:00+02:00", "CHAT", "carol", "2.00"),
+    _credits_row("2026-10-25T23:30:00+01:00", "CHAT", "carol", "1.5000"),
+    _credits_row("2026-10-25T00:30:00+02:00", "CHAT", "carol", "2.0000"),
 ]
 
 # 15 October .. 10 December: MONTH buckets labelled with the first of each month, the first one
 # counting only from the 15th (o1 on 10 October is outside).
 PAGE_RANGE_MONTHS = [
-    _bucket("2026-10-01", "5.00", "0.00", 3),
-    _bucket("2026-11-01", "10.00", "0.0105", 11),
+    _bucket("2026-10-01", "5.0000", "0.000000", 3),
+    _bucket("2026-11-01", "10.0000", "0.010500", 11),
     _bucket("2026-12-01"),
 ]
 
@@ -637,7 +637,7 @@ async def test_month_buckets_of_a_range_that_starts_mid_month(client: httpx.Asyn
         "preset": None,
         "start": "2026-10-15T00:00:00+02:00",
         "end": "2026-12-11T00:00:00+01:00",
-        "summary": {"creditsCharged": "15.00", "calls": 14, "trend": None},
+        "summary": {"creditsCharged": "15.0000", "calls": 14, "trend": None},
         "month": PAGE_RANGE_MONTHS,
     }
 
@@ -664,8 +664,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                     "trackingAvailable": True,
                     "byokNotice": None,
                     "summary": {
-                        "creditsCharged": "10.00",
-                        "estimatedCostUsd": "0.0105",
+                        "creditsCharged": "10.0000",
+                        "estimatedCostUsd": "0.010500",
                         "calls": 11,
                         "byokCalls": 2,
                         "featureTypeCount": 3,
@@ -676,22 +676,22 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                         {
                             "reason": "CHAT",
                             "label": "Chat",
-                            "creditsCharged": "6.00",
-                            "estimatedCostUsd": "0.006",
+                            "creditsCharged": "6.0000",
+                            "estimatedCostUsd": "0.006000",
                             "calls": 6,
                         },
                         {
                             "reason": "GENERATE_FIELD",
                             "label": "Generate field",
-                            "creditsCharged": "2.75",
-                            "estimatedCostUsd": "0.0045",
+                            "creditsCharged": "2.7500",
+                            "estimatedCostUsd": "0.004500",
                             "calls": 3,
                         },
                         {
                             "reason": "SUMMARIZE_CV",
                             "label": "Summarize CV",
-                            "creditsCharged": "1.25",
-                            "estimatedCostUsd": "0.00",
+                            "creditsCharged": "1.2500",
+                            "estimatedCostUsd": "0.000000",
                             "calls": 2,
                         },
                     ],
@@ -704,8 +704,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "id": encode_global_id("Member", "acme", "alice"),
                                     "email": "alice@example.com",
                                 },
-                                "creditsCharged": "5.00",
-                                "estimatedCostUsd": "0.0045",
+                                "creditsCharged": "5.0000",
+                                "estimatedCostUsd": "0.004500",
                                 "calls": 4,
                                 "share": 0.5,
                             },
@@ -715,16 +715,16 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "id": encode_global_id("Member", "acme", "bob"),
                                     "email": "bob@example.com",
                                 },
-                                "creditsCharged": "2.50",
-                                "estimatedCostUsd": "0.006",
+                                "creditsCharged": "2.5000",
+                                "estimatedCostUsd": "0.006000",
                                 "calls": 2,
                                 "share": 0.25,
                             },
                             {
                                 "displayName": "Unknown user",
                                 "member": None,
-                                "creditsCharged": "1.00",
-                                "estimatedCostUsd": "0.00",
+                                "creditsCharged": "1.0000",
+                                "estimatedCostUsd": "0.000000",
                                 "calls": 2,
                                 "share": 0.1,
                             },
@@ -734,8 +734,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "id": encode_global_id("Member", "acme", "carol"),
                                     "email": "carol@example.com",
                                 },
-                                "creditsCharged": "1.00",
-                                "estimatedCostUsd": "0.00",
+                                "creditsCharged": "1.0000",
+                                "estimatedCostUsd": "0.000000",
                                 "calls": 1,
                                 "share": 0.1,
                             },
@@ -745,8 +745,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "id": encode_global_id("Member", "acme", "frank"),
                                     "email": "frank@example.com",
                                 },
-                                "creditsCharged": "0.25",
-                                "estimatedCostUsd": "0.00",
+                                "creditsCharged": "0.2500",
+                                "estimatedCostUsd": "0.000000",
                                 "calls": 1,
                                 "share": 0.025,
                             },
@@ -757,8 +757,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "provider": "ANTHROPIC",
                             "tier": "Sonnet",
                             "label": "Anthropic Sonnet",
-                            "creditsCharged": "6.25",
-                            "estimatedCostUsd": "0.006",
+                            "creditsCharged": "6.2500",
+                            "estimatedCostUsd": "0.006000",
                             "calls": 7,
                             "relativeToMax": 1.0,
                         },
@@ -766,8 +766,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "provider": "ANTHROPIC",
                             "tier": "Opus",
                             "label": "Anthropic Opus",
-                            "creditsCharged": "2.50",
-                            "estimatedCostUsd": "0.00",
+                            "creditsCharged": "2.5000",
+                            "estimatedCostUsd": "0.000000",
                             "calls": 1,
                             "relativeToMax": 0.4,
                         },
@@ -775,8 +775,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "provider": "ANTHROPIC",
                             "tier": "Haiku",
                             "label": "Anthropic Haiku",
-                            "creditsCharged": "1.25",
-                            "estimatedCostUsd": "0.00",
+                            "creditsCharged": "1.2500",
+                            "estimatedCostUsd": "0.000000",
                             "calls": 2,
                             "relativeToMax": 0.2,
                         },
@@ -784,8 +784,8 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                             "provider": "OPENAI",
                             "tier": "GPT-4o mini",
                             "label": "OpenAI GPT-4o mini",
-                            "creditsCharged": "0.00",
-                            "estimatedCostUsd": "0.0045",
+                            "creditsCharged": "0.0000",
+                            "estimatedCostUsd": "0.004500",
                             "calls": 1,
                             "relativeToMax": 0.0,
                         },
@@ -806,7 +806,7 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "billingMode": "BYOK",
                                     "creditsCharged": None,
                                     "totalTokens": 15000,
-                                    "estimatedCostUsd": "0.0045",
+                                    "estimatedCostUsd": "0.004500",
                                     "model": {"label": "OpenAI GPT-4o mini"},
                                 }
                             },
@@ -819,7 +819,7 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                     "billingMode": "BYOK",
                                     "creditsCharged": None,
                                     "totalTokens": 1200,
-                                    "estimatedCostUsd": "0.006",
+                                    "estimatedCostUsd": "0.006000",
                                     "model": {"label": "Anthropic Sonnet"},
                                 }
                             },
@@ -847,34 +847,58 @@ async def test_the_page_query_end_to_end(client: httpx.AsyncClient) -> None:
                                         "SUMMARIZE_CV",
                                         "Summarize CV",
                                         "gina",
-                                        "0.25",
+                                        "0.2500",
                                     ),
-                                    ("2026-11-08T15:00:00+01:00", "CHAT", "Chat", "frank", "0.25"),
+                                    (
+                                        "2026-11-08T15:00:00+01:00",
+                                        "CHAT",
+                                        "Chat",
+                                        "frank",
+                                        "0.2500",
+                                    ),
                                     (
                                         "2026-11-07T14:00:00+01:00",
                                         "GENERATE_FIELD",
                                         "Generate field",
                                         None,
-                                        "0.25",
+                                        "0.2500",
                                     ),
-                                    ("2026-11-06T13:00:00+01:00", "CHAT", "Chat", None, "0.75"),
+                                    ("2026-11-06T13:00:00+01:00", "CHAT", "Chat", None, "0.7500"),
                                     (
                                         "2026-11-05T12:00:00+01:00",
                                         "SUMMARIZE_CV",
                                         "Summarize CV",
                                         "carol",
-                                        "1.00",
+                                        "1.0000",
                                     ),
                                     (
                                         "2026-11-04T11:00:00+01:00",
                                         "GENERATE_FIELD",
                                         "Generate field",
                                         "bob",
-                                        "2.50",
+                                        "2.5000",
                                     ),
-                                    ("2026-11-03T10:15:00+01:00", "CHAT", "Chat", "alice", "1.25"),
-                                    ("2026-11-02T09:00:00+01:00", "CHAT", "Chat", "alice", "2.75"),
-                                    ("2026-11-01T00:30:00+01:00", "CHAT", "Chat", "alice", "1.00"),
+                                    (
+                                        "2026-11-03T10:15:00+01:00",
+                                        "CHAT",
+                                        "Chat",
+                                        "alice",
+                                        "1.2500",
+                                    ),
+                                    (
+                                        "2026-11-02T09:00:00+01:00",
+                                        "CHAT",
+                                        "Chat",
+                                        "alice",
+                                        "2.7500",
+                                    ),
+                                    (
+                                        "2026-11-01T00:30:00+01:00",
+                                        "CHAT",
+                                        "Chat",
+                                        "alice",
+                                        "1.0000",
+                                    ),
                                 ]
                             ),
                         ],
@@ -899,7 +923,7 @@ async def test_usage_defaults_to_this_month(client: httpx.AsyncClient) -> None:
                     "preset": "THIS_MONTH",
                     "start": "2026-11-01T00:00:00+01:00",
                     "end": "2026-12-01T00:00:00+01:00",
-                    "summary": {"creditsCharged": "10.00", "calls": 11},
+                    "summary": {"creditsCharged": "10.0000", "calls": 11},
                 }
             }
         }
@@ -939,36 +963,36 @@ NY_THIS_MONTH = {
     "start": "2026-11-01T00:00:00-04:00",
     "end": "2026-12-01T00:00:00-05:00",
     "summary": {
-        "creditsCharged": "9.00",
+        "creditsCharged": "9.0000",
         "calls": 3,
         "trend": {
             "direction": "UP",
             "percent": 800,
             "label": "+800% vs last month",
-            "previousCreditsCharged": "1.00",
+            "previousCreditsCharged": "1.0000",
         },
         # The same point of October is 20 Oct 07:00 local, before y1: nothing to compare with.
         "trendSamePoint": {
             "direction": "UP",
             "percent": None,
             "label": "new vs same point last month",
-            "previousCreditsCharged": "0.00",
+            "previousCreditsCharged": "0.0000",
         },
     },
     "activity": {
         "totalCount": 3,
         "edges": [
-            {"node": {"occurredAt": "2026-11-02T00:30:00-05:00", "creditsCharged": "4.00"}},
-            {"node": {"occurredAt": "2026-11-01T23:30:00-05:00", "creditsCharged": "3.00"}},
-            {"node": {"occurredAt": "2026-11-01T00:30:00-04:00", "creditsCharged": "2.00"}},
+            {"node": {"occurredAt": "2026-11-02T00:30:00-05:00", "creditsCharged": "4.0000"}},
+            {"node": {"occurredAt": "2026-11-01T23:30:00-05:00", "creditsCharged": "3.0000"}},
+            {"node": {"occurredAt": "2026-11-01T00:30:00-04:00", "creditsCharged": "2.0000"}},
         ],
     },
     "day": _days(
         "2026-11-01",
         30,
         {
-            "2026-11-01": _bucket("2026-11-01", "5.00", "0.00", 2),
-            "2026-11-02": _bucket("2026-11-02", "4.00", "0.00", 1),
+            "2026-11-01": _bucket("2026-11-01", "5.0000", "0.000000", 2),
+            "2026-11-02": _bucket("2026-11-02", "4.0000", "0.000000", 1),
         },
     ),
 }
@@ -976,12 +1000,14 @@ NY_LAST_MONTH = {
     "preset": "LAST_MONTH",
     "start": "2026-10-01T00:00:00-04:00",
     "end": "2026-11-01T00:00:00-04:00",
-    "summary": {"creditsCharged": "1.00", "calls": 1, "trend": None, "trendSamePoint": None},
+    "summary": {"creditsCharged": "1.0000", "calls": 1, "trend": None, "trendSamePoint": None},
     "activity": {
         "totalCount": 1,
-        "edges": [{"node": {"occurredAt": "2026-10-31T23:30:00-04:00", "creditsCharged": "1.00"}}],
+        "edges": [
+            {"node": {"occurredAt": "2026-10-31T23:30:00-04:00", "creditsCharged": "1.0000"}}
+        ],
     },
-    "day": _days("2026-10-01", 31, {"2026-10-31": _bucket("2026-10-31", "1.00", "0.00", 1)}),
+    "day": _days("2026-10-01", 31, {"2026-10-31": _bucket("2026-10-31", "1.0000", "0.000000", 1)}),
 }
 NY_QUERY = usage_query(
     """
@@ -1035,8 +1061,8 @@ query { organization { aiBilling { mode provider } usage {
 """
 SWITCH_CARDS = {
     "summary": {
-        "creditsCharged": "2.00",
-        "estimatedCostUsd": "0.004",
+        "creditsCharged": "2.0000",
+        "estimatedCostUsd": "0.004000",
         "calls": 2,
         "byokCalls": 1,
         "modelTierCount": 2,
@@ -1044,15 +1070,15 @@ SWITCH_CARDS = {
     "byModel": [
         {
             "label": "Anthropic Sonnet",
-            "creditsCharged": "2.00",
-            "estimatedCostUsd": "0.00",
+            "creditsCharged": "2.0000",
+            "estimatedCostUsd": "0.000000",
             "calls": 1,
             "relativeToMax": 1.0,
         },
         {
             "label": "Anthropic Haiku",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.004",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.004000",
             "calls": 1,
             "relativeToMax": 0.0,
         },
@@ -1065,7 +1091,7 @@ SWITCH_CARDS = {
                     "billingMode": "BYOK",
                     "creditsCharged": None,
                     "totalTokens": 2400,
-                    "estimatedCostUsd": "0.004",
+                    "estimatedCostUsd": "0.004000",
                     "model": {"provider": "ANTHROPIC", "tier": "Haiku", "label": "Anthropic Haiku"},
                 }
             },
@@ -1073,7 +1099,7 @@ SWITCH_CARDS = {
                 "node": {
                     "occurredAt": "2026-11-02T10:00:00+00:00",
                     "billingMode": "CREDITS",
-                    "creditsCharged": "2.00",
+                    "creditsCharged": "2.0000",
                     "totalTokens": None,
                     "estimatedCostUsd": None,
                     "model": None,
@@ -1210,7 +1236,7 @@ BYOK_THIS_MONTH: dict[str, Any] = {
         "providerDashboardUrl": "https://console.anthropic.com/settings/usage",
     },
     "summary": {
-        "creditsCharged": "0.00",
+        "creditsCharged": "0.0000",
         "estimatedCostUsd": "0.028004",
         "calls": 5,
         "byokCalls": 5,
@@ -1220,20 +1246,20 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             "direction": "FLAT",
             "percent": None,
             "label": "flat vs last month",
-            "previousCreditsCharged": "0.00",
+            "previousCreditsCharged": "0.0000",
         },
         "trendSamePoint": {
             "direction": "FLAT",
             "percent": None,
             "label": "flat vs same point last month",
-            "previousCreditsCharged": "0.00",
+            "previousCreditsCharged": "0.0000",
         },
     },
     "byReason": [
         {
             "reason": "GENERATE_FIELD",
             "label": "Generate field",
-            "creditsCharged": "0.00",
+            "creditsCharged": "0.0000",
             "estimatedCostUsd": "0.010004",
             "calls": 3,
         },
@@ -1241,15 +1267,15 @@ BYOK_THIS_MONTH: dict[str, Any] = {
         {
             "reason": "CHAT",
             "label": "Chat",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.009",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.009000",
             "calls": 1,
         },
         {
             "reason": "SUMMARIZE_CV",
             "label": "Summarize CV",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.009",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.009000",
             "calls": 1,
         },
     ],
@@ -1260,7 +1286,7 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             {
                 "displayName": "Member m1",
                 "member": _member("m1"),
-                "creditsCharged": "0.00",
+                "creditsCharged": "0.0000",
                 "estimatedCostUsd": "0.010004",
                 "calls": 3,
                 "share": 0.0,
@@ -1268,8 +1294,8 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             {
                 "displayName": "Member m2",
                 "member": _member("m2"),
-                "creditsCharged": "0.00",
-                "estimatedCostUsd": "0.018",
+                "creditsCharged": "0.0000",
+                "estimatedCostUsd": "0.018000",
                 "calls": 2,
                 "share": 0.0,
             },
@@ -1280,8 +1306,8 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             "provider": "OPENAI",
             "tier": "GPT-4.1",
             "label": "OpenAI GPT-4.1",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.01",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.010000",
             "calls": 1,
             "relativeToMax": 1.0,
         },
@@ -1289,8 +1315,8 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Haiku",
             "label": "Anthropic Haiku",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.009",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.009000",
             "calls": 1,
             "relativeToMax": 0.9,
         },
@@ -1298,8 +1324,8 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             "provider": "ANTHROPIC",
             "tier": "Opus",
             "label": "Anthropic Opus",
-            "creditsCharged": "0.00",
-            "estimatedCostUsd": "0.009",
+            "creditsCharged": "0.0000",
+            "estimatedCostUsd": "0.009000",
             "calls": 1,
             "relativeToMax": 0.9,
         },
@@ -1307,7 +1333,7 @@ BYOK_THIS_MONTH: dict[str, Any] = {
             "provider": "OPENAI",
             "tier": "GPT-4o mini",
             "label": "OpenAI GPT-4o mini",
-            "creditsCharged": "0.00",
+            "creditsCharged": "0.0000",
             "estimatedCostUsd": "0.000004",
             "calls": 2,
             "relativeToMax": 0.0004,
@@ -1339,24 +1365,24 @@ async def test_byok_only_orders_by_cost(client: httpx.AsyncClient) -> None:
 
 TREND_CASES: list[tuple[str, list[str], list[str], list[str], tuple[Any, ...], tuple[Any, ...]]] = [
     # (org, this month, last month before the same point, after it, (previous month), (same point))
-    ("t1", ["9"], ["8"], [], ("UP", 13, "+13%", "8.00"), ("UP", 13, "+13%", "8.00")),
-    ("t2", ["7"], ["4"], ["4"], ("DOWN", -13, "-13%", "8.00"), ("UP", 75, "+75%", "4.00")),
-    ("t3", ["2.51"], ["2.5"], [], ("FLAT", 0, "flat", "2.50"), ("FLAT", 0, "flat", "2.50")),
-    ("t4", ["5"], [], ["3"], ("UP", 67, "+67%", "3.00"), ("UP", None, "new", "0.00")),
-    ("t5", [], [], [], ("FLAT", None, "flat", "0.00"), ("FLAT", None, "flat", "0.00")),
-    ("t6", [], ["5"], [], ("DOWN", -100, "-100%", "5.00"), ("DOWN", -100, "-100%", "5.00")),
-    ("t7", ["2.01"], ["2"], [], ("UP", 1, "+1%", "2.00"), ("UP", 1, "+1%", "2.00")),
-    ("t8", ["1.99"], ["2"], [], ("DOWN", -1, "-1%", "2.00"), ("DOWN", -1, "-1%", "2.00")),
-    ("t9", ["1.9901"], ["2"], [], ("FLAT", 0, "flat", "2.00"), ("FLAT", 0, "flat", "2.00")),
-    ("t10", ["1"], ["3"], [], ("DOWN", -67, "-67%", "3.00"), ("DOWN", -67, "-67%", "3.00")),
-    ("t11", ["0.0001"], [], [], ("UP", None, "new", "0.00"), ("UP", None, "new", "0.00")),
+    ("t1", ["9"], ["8"], [], ("UP", 13, "+13%", "8.0000"), ("UP", 13, "+13%", "8.0000")),
+    ("t2", ["7"], ["4"], ["4"], ("DOWN", -13, "-13%", "8.0000"), ("UP", 75, "+75%", "4.0000")),
+    ("t3", ["2.51"], ["2.5"], [], ("FLAT", 0, "flat", "2.5000"), ("FLAT", 0, "flat", "2.5000")),
+    ("t4", ["5"], [], ["3"], ("UP", 67, "+67%", "3.0000"), ("UP", None, "new", "0.0000")),
+    ("t5", [], [], [], ("FLAT", None, "flat", "0.0000"), ("FLAT", None, "flat", "0.0000")),
+    ("t6", [], ["5"], [], ("DOWN", -100, "-100%", "5.0000"), ("DOWN", -100, "-100%", "5.0000")),
+    ("t7", ["2.01"], ["2"], [], ("UP", 1, "+1%", "2.0000"), ("UP", 1, "+1%", "2.0000")),
+    ("t8", ["1.99"], ["2"], [], ("DOWN", -1, "-1%", "2.0000"), ("DOWN", -1, "-1%", "2.0000")),
+    ("t9", ["1.9901"], ["2"], [], ("FLAT", 0, "flat", "2.0000"), ("FLAT", 0, "flat", "2.0000")),
+    ("t10", ["1"], ["3"], [], ("DOWN", -67, "-67%", "3.0000"), ("DOWN", -67, "-67%", "3.0000")),
+    ("t11", ["0.0001"], [], [], ("UP", None, "new", "0.0000"), ("UP", None, "new", "0.0000")),
     (
         "t12",
         ["0.25", "0.125", "0.75"],
         ["0.5"],
         ["0.5"],
-        ("UP", 13, "+13%", "1.00"),
-        ("UP", 125, "+125%", "0.50"),
+        ("UP", 13, "+13%", "1.0000"),
+        ("UP", 125, "+125%", "0.5000"),
     ),
 ]
 
@@ -1463,16 +1489,18 @@ async def test_same_point_of_a_shorter_last_month_is_its_end(
     # 31 March: February has no 31st, so the same point is the end of February: all of it.
     result = await usage(client, token, TREND_QUERY, {"preset": "THIS_MONTH"})
     assert result["summary"] == {
-        "trend": expected_trend(("DOWN", -25, "-25%", "4.00"), "vs last month"),
-        "trendSamePoint": expected_trend(("DOWN", -25, "-25%", "4.00"), "vs same point last month"),
+        "trend": expected_trend(("DOWN", -25, "-25%", "4.0000"), "vs last month"),
+        "trendSamePoint": expected_trend(
+            ("DOWN", -25, "-25%", "4.0000"), "vs same point last month"
+        ),
     }
     # 28 March 12:00: the same point is 28 February 12:00, before f2.
     clock.now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
     token = token_at("clamp", "m1", clock.now)
     result = await usage(client, token, TREND_QUERY, {"preset": "THIS_MONTH"})
     assert result["summary"] == {
-        "trend": expected_trend(("DOWN", -25, "-25%", "4.00"), "vs last month"),
-        "trendSamePoint": expected_trend(("UP", 50, "+50%", "2.00"), "vs same point last month"),
+        "trend": expected_trend(("DOWN", -25, "-25%", "4.0000"), "vs last month"),
+        "trendSamePoint": expected_trend(("UP", 50, "+50%", "2.0000"), "vs same point last month"),
     }
 
 
@@ -1490,7 +1518,7 @@ query {
   }
 }
 """
-PLAN = {"interviewCreditsPerPeriod": "100", "billingAnchorDay": 15}
+PLAN = {"interviewCreditsPerPeriod": "100.0000", "billingAnchorDay": 15}
 
 
 def _period(preset: str | None, start: str, end: str) -> dict[str, Any]:
@@ -1639,8 +1667,8 @@ async def test_byok_cost_uses_the_price_in_effect_at_the_call(client: httpx.Asyn
     result = await usage(client, member_token("px", "m1"), query, {"preset": "THIS_MONTH"})
     assert result == {
         "summary": {
-            "creditsCharged": "3.00",
-            "estimatedCostUsd": "0.018",
+            "creditsCharged": "3.0000",
+            "estimatedCostUsd": "0.018000",
             "calls": 4,
             "byokCalls": 2,
             "modelTierCount": 2,
@@ -1648,15 +1676,15 @@ async def test_byok_cost_uses_the_price_in_effect_at_the_call(client: httpx.Asyn
         "byModel": [
             {
                 "label": "Anthropic Sonnet",
-                "creditsCharged": "3.00",
-                "estimatedCostUsd": "0.00",
+                "creditsCharged": "3.0000",
+                "estimatedCostUsd": "0.000000",
                 "calls": 2,
                 "relativeToMax": 1.0,
             },
             {
                 "label": "Anthropic Haiku",
-                "creditsCharged": "0.00",
-                "estimatedCostUsd": "0.018",
+                "creditsCharged": "0.0000",
+                "estimatedCostUsd": "0.018000",
                 "calls": 2,
                 "relativeToMax": 0.0,
             },
@@ -1680,14 +1708,14 @@ async def test_byok_cost_uses_the_price_in_effect_at_the_call(client: httpx.Asyn
                 {
                     "node": {
                         "occurredAt": "2026-11-12T10:00:00+00:00",
-                        "estimatedCostUsd": "0.012",
+                        "estimatedCostUsd": "0.012000",
                         "model": {"label": "Anthropic Haiku"},
                     }
                 },
                 {
                     "node": {
                         "occurredAt": "2026-11-05T10:00:00+00:00",
-                        "estimatedCostUsd": "0.006",
+                        "estimatedCostUsd": "0.006000",
                         "model": {"label": "Anthropic Haiku"},
                     }
                 },
@@ -1706,11 +1734,11 @@ async def test_a_new_time_zone_moves_calls_between_months(client: httpx.AsyncCli
     before = await usage(client, token, query, {"from": "2026-10-31", "to": "2026-11-02"})
     assert before == {
         "start": "2026-10-31T00:00:00-04:00",
-        "summary": {"creditsCharged": "10.00", "calls": 4},
+        "summary": {"creditsCharged": "10.0000", "calls": 4},
         "day": [
-            {"start": "2026-10-31", "creditsCharged": "1.00", "calls": 1},
-            {"start": "2026-11-01", "creditsCharged": "5.00", "calls": 2},
-            {"start": "2026-11-02", "creditsCharged": "4.00", "calls": 1},
+            {"start": "2026-10-31", "creditsCharged": "1.0000", "calls": 1},
+            {"start": "2026-11-01", "creditsCharged": "5.0000", "calls": 2},
+            {"start": "2026-11-02", "creditsCharged": "4.0000", "calls": 1},
         ],
     }
     await put_org(client, "ny", time_zone="Europe/Paris")
@@ -1718,17 +1746,17 @@ async def test_a_new_time_zone_moves_calls_between_months(client: httpx.AsyncCli
     after = await usage(client, token, query, {"from": "2026-10-31", "to": "2026-11-02"})
     assert after == {
         "start": "2026-10-31T00:00:00+01:00",
-        "summary": {"creditsCharged": "10.00", "calls": 4},
+        "summary": {"creditsCharged": "10.0000", "calls": 4},
         "day": [
-            {"start": "2026-10-31", "creditsCharged": "0.00", "calls": 0},
-            {"start": "2026-11-01", "creditsCharged": "3.00", "calls": 2},
-            {"start": "2026-11-02", "creditsCharged": "7.00", "calls": 2},
+            {"start": "2026-10-31", "creditsCharged": "0.0000", "calls": 0},
+            {"start": "2026-11-01", "creditsCharged": "3.0000", "calls": 2},
+            {"start": "2026-11-02", "creditsCharged": "7.0000", "calls": 2},
         ],
     }
     months = usage_query("summary { creditsCharged calls }")
     assert await usage(client, token, months, {"preset": "THIS_MONTH"}) == {
-        "summary": {"creditsCharged": "10.00", "calls": 4}
+        "summary": {"creditsCharged": "10.0000", "calls": 4}
     }
     assert await usage(client, token, months, {"preset": "LAST_MONTH"}) == {
-        "summary": {"creditsCharged": "0.00", "calls": 0}
+        "summary": {"creditsCharged": "0.0000", "calls": 0}
     }

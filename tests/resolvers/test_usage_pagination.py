@@ -162,7 +162,7 @@ async def test_a_walk_returns_every_call_once_despite_concurrent_ingest(
     allowed = {
         (
             datetime.fromisoformat(e["occurredAt"].replace("Z", "+00:00")),
-            f"{e['creditsCharged']}.00",
+            f"{e['creditsCharged']}.0000",
         )
         for e in newcomers[:4]
     }

@@ -59,7 +59,7 @@ def test_reference_matches_the_hand_made_page() -> None:
     ref = usage_page(org, hm.PAGE_EVENTS, NOW, from_=date(2026, 10, 15), to=date(2026, 12, 10))
     assert ref["month"] == hm.PAGE_RANGE_MONTHS
     assert (ref["start"], ref["end"]) == ("2026-10-15T00:00:00+02:00", "2026-12-11T00:00:00+01:00")
-    assert (ref["summary"]["creditsCharged"], ref["summary"]["calls"]) == ("15.00", 14)
+    assert (ref["summary"]["creditsCharged"], ref["summary"]["calls"]) == ("15.0000", 14)
 
 
 def test_reference_matches_the_hand_made_small_datasets() -> None:

@@ -82,8 +82,8 @@ async def test_calls_around_a_midnight_off_the_quarter_hours_count_on_their_own_
         response = await client.post("/v1/ingest/ai-calls", json=batch, headers=SERVICE)
         assert response.status_code == 200, response.text
 
-    await _expect_day(client, "1960-05-31", calls=3, credits="3.00")
-    await _expect_day(client, "1960-06-01", calls=3, credits="6.00")
+    await _expect_day(client, "1960-05-31", calls=3, credits="3.0000")
+    await _expect_day(client, "1960-06-01", calls=3, credits="6.0000")
     # The recount agrees with what ingest stored.
     assert await verify_org(db, "monrovia") == []
 
@@ -100,9 +100,9 @@ async def test_a_time_zone_change_puts_each_call_on_its_own_day(
     ]
     response = await client.post("/v1/ingest/ai-calls", json=batch, headers=SERVICE)
     assert response.status_code == 200, response.text
-    await _expect_day(client, "1960-06-01", calls=2, credits="3.00")
+    await _expect_day(client, "1960-06-01", calls=2, credits="3.0000")
 
     await put_org(client, "monrovia", time_zone="Africa/Monrovia")
-    await _expect_day(client, "1960-05-31", calls=1, credits="1.00")
-    await _expect_day(client, "1960-06-01", calls=1, credits="2.00")
+    await _expect_day(client, "1960-05-31", calls=1, credits="1.0000")
+    await _expect_day(client, "1960-06-01", calls=1, credits="2.0000")
     assert await verify_org(db, "monrovia") == []

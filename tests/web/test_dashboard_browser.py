@@ -138,16 +138,20 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
     assert page.evaluate("() => sessionStorage.getItem('usage-dashboard.token')") == token
     api = usage_api(demo_server, token, "THIS_MONTH")
     assert_usage_matches(tab, api)
+    # The pill compares with the same point of last month (UsageTrend), not all of it.
+    same_point = graphql(demo_server, token, (DOCUMENTS / "usage-trend.graphql").read_text(), {})
+    trend = same_point["data"]["organization"]["usage"]["summary"]["trend"]
+    assert trend["label"].endswith(" vs same point last month"), trend
     expect(page.get_by_test_id("trend-pill")).to_have_text(
-        api["usage"]["summary"]["trend"]["label"]
+        trend["label"].removesuffix(" vs same point last month") + " so far vs last month"
     )
-    # The document asks for the default basis: the month so far against all of last month.
     expect(page.get_by_test_id("trend-basis")).to_have_text(
-        "this month so far, against all of last month"
+        "so far this month, against last month up to the same day and time"
     )
     expect(page.get_by_test_id("byok-notice")).to_have_count(0)
     wait_alerts(tab, "usage")
-    assert len(tab.graphql_posts) == 2  # one query draws the page, one asks for its alerts
+    # One query draws the page, one its trend pill, one asks for its alerts.
+    assert len(tab.graphql_posts) == 3
     page.screenshot(
         path=shots / "dashboard-usage.png",
         clip={"x": 0, "y": 0, "width": 1400, "height": 1500},
@@ -185,7 +189,7 @@ def test_usage_page_equals_the_api_and_loads_to_the_end(
             min(50 * (clicks + 1), total)
         )
     expect(page.get_by_test_id("activity-end")).to_have_text("End of activity for this period")
-    assert len(tab.graphql_posts) == 2 + clicks  # each Load more sends one more
+    assert len(tab.graphql_posts) == 3 + clicks  # each Load more sends one more
     # The rows after the first page are the API's next page, in order.
     second = usage_api(
         demo_server, token, "THIS_MONTH", after=api["usage"]["activity"]["pageInfo"]["endCursor"]

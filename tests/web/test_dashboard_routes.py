@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from gateway.web.dashboard import CSP, STATIC_DIR, dashboard_routes, modules
+from gateway.web.dashboard import CSP, STATIC_DIR, csp, dashboard_routes, modules
 from gateway.web.graphiql import ASSETS_DIR as GRAPHIQL_DIR
 from resolvers.documents import DIRECTORY as DOCUMENTS_DIR
 from tests.support import frontend_query
@@ -37,6 +37,20 @@ async def test_the_page_revalidates_and_allows_nothing_external(client: httpx.As
     assert again.status_code == 304
 
 
+async def test_only_the_configured_origins_may_frame_the_page() -> None:
+    """An iframe of a partner's site shows the page opened with an embed token; framing is
+    refused unless GATEWAY_DASHBOARD_FRAME_ANCESTORS names the partner's origins."""
+    origins = "https://app.partner.example https://*.partner.example"
+    for routes, expected in ((dashboard_routes(), "'none'"), (dashboard_routes(origins), origins)):
+        transport = httpx.ASGITransport(app=Starlette(routes=routes))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            policy = (await client.get("/dashboard")).headers["content-security-policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["frame-ancestors"] == expected
+        assert policy == csp(expected)
+        assert directives["connect-src"] == "'self'"
+
+
 async def test_every_asset_url_carries_its_hash_and_is_cached_for_a_year(
     client: httpx.AsyncClient,
 ) -> None:
@@ -49,6 +63,8 @@ async def test_every_asset_url_carries_its_hash_and_is_cached_for_a_year(
         "usage-page.graphql",
         "consumption-page.graphql",
         "usage-activity-page.graphql",
+        "usage-trend.graphql",
+        "usage-raw-kept.graphql",
         *(path.name for path in STATIC_DIR.glob("*.js")),
     }
     for url in urls:

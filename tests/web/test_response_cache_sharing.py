@@ -267,10 +267,10 @@ async def test_a_purchase_dated_ahead_is_never_served_stale(
     hits = cache_of(app).hits
     for _ in range(2):
         before = await post(client, acme["admin"], balance)
-        assert before["data"]["organization"]["consumption"]["allocation"]["purchased"] == "0.00"
+        assert before["data"]["organization"]["consumption"]["allocation"]["purchased"] == "0.0000"
     assert cache_of(app).hits == hits  # not kept meanwhile
     clock.advance(minutes=6)
     for _ in range(2):
         after = await post(client, acme["admin"], balance)
-        assert after["data"]["organization"]["consumption"]["allocation"]["purchased"] == "40.00"
+        assert after["data"]["organization"]["consumption"]["allocation"]["purchased"] == "40.0000"
     assert cache_of(app).hits == hits + 1  # kept again once it has happened

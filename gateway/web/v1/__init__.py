@@ -7,7 +7,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.core.errors import ErrorCode
 from gateway.web.errors import ApiError
-from gateway.web.v1 import alerts, catalog, exports, ingest, openapi, orgs
+from gateway.web.v1 import alerts, audit, bulk_exports, catalog, exports, ingest, openapi, orgs
 
 
 def _served() -> list[Route]:
@@ -32,6 +32,9 @@ def _served() -> list[Route]:
         Route("/v1/orgs/{orgId}/webhook-endpoints", alerts.create_endpoint, methods=["POST"]),
         Route("/v1/exports/ai-usage", exports.ai_usage_export.handle, methods=["GET"]),
         Route("/v1/exports/consumption", exports.consumption_export_route.handle, methods=["GET"]),
+        Route("/v1/audit-log", audit.list_audit_log, methods=["GET"]),
+        Route("/v1/exports/audit-log", exports.audit_log_export.handle, methods=["GET"]),
+        Route("/v1/bulk-exports/{id}/download", bulk_exports.download, methods=["GET"]),
     ]
 
 

@@ -42,6 +42,8 @@ def require_reader(request: Request, permission: Permission) -> Caller:
     caller = reader(credential_of(request))
     if not isinstance(caller, Caller):
         raise ApiError(401, ErrorCode.UNAUTHENTICATED, caller.reason)
+    if caller.kind is CredentialKind.EMBED:
+        raise ApiError(403, ErrorCode.FORBIDDEN, "an embed token runs only its GraphQL documents")
     if not caller.can(permission):
         raise ApiError(
             403, ErrorCode.FORBIDDEN, f"this export needs the {permission.value!r} permission"

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from gateway.audit import export as audit_export
 from gateway.consumption import export as consumption_export
 from gateway.core.calendar import unsupported_date
 from gateway.core.errors import ErrorCode
 from gateway.core.exports import Column, Pages
 from gateway.core.periods import Period, PeriodError, custom_period
+from gateway.core.spreadsheets import csv_stream, xlsx_stream
 from gateway.orgs import service as org_service
 from gateway.orgs.credentials import Caller
 from gateway.orgs.enums import Permission
@@ -24,7 +26,6 @@ from gateway.storage.db import Database
 from gateway.usage import export as usage_export
 from gateway.web.errors import ApiError
 from gateway.web.ratelimit import rate_limit_headers
-from gateway.web.spreadsheets import csv_stream, xlsx_stream
 from gateway.web.v1.common import app_state, require_reader
 from resolvers.charge import REQUEST_FEE, Charge
 
@@ -156,4 +157,12 @@ consumption_export_route = Export(
     consumption_export.COLUMNS,
     consumption_export.consumption_pages,
     consumption_export.row_count,
+)
+audit_log_export = Export(
+    Permission.AUDIT_VIEW,
+    "audit-log",
+    "Audit log",
+    audit_export.COLUMNS,
+    audit_export.audit_log_pages,
+    audit_export.row_count,
 )

@@ -18,9 +18,11 @@ from gateway.core.validation import IDENT_PATTERN
 from gateway.orgs.inputs import ApiKeyIn, MemberIn, OrganizationIn
 from gateway.usage.inputs import AiCallIn
 from gateway.web.responses import JSONResponse
+from gateway.web.v1 import bulk_exports
 from gateway.web.v1 import openapi_bodies as bodies
 from gateway.web.v1.exports import MEDIA_TYPES, PLAIN_DATE
 from gateway.web.v1.openapi_alerts import alert_paths
+from gateway.web.v1.openapi_audit import audit_paths
 
 MODELS: tuple[type[BaseModel], ...] = (
     OrganizationIn,
@@ -250,7 +252,10 @@ def document() -> dict[str, Any]:
         },
         "/v1/exports/ai-usage": {"get": _export("The AI-usage export", "credits:view")},
         "/v1/exports/consumption": {"get": _export("The consumption export", "consumption:view")},
+        "/v1/exports/audit-log": {"get": _export("The audit-log export", "audit:view")},
+        "/v1/bulk-exports/{id}/download": bulk_exports.openapi_path(),
         **alert_paths(_op, _ref),
+        **audit_paths(_errors, ANY),
     }
     return {
         "openapi": "3.1.0",

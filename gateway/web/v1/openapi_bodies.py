@@ -69,6 +69,7 @@ API_KEY = obj(
     permissions={"type": "array", "items": _enum(Permission)},
     key={"type": "string", "description": "The secret, shown this once (ugk_...)"},
     createdAt={"type": "string", "format": "date-time"},
+    expiresAt={"type": ["string", "null"], "format": "date-time"},
 )
 INGEST_RESULT = obj(accepted=INTEGER, duplicates=INTEGER)
 

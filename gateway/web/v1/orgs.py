@@ -91,6 +91,7 @@ async def create_api_key(request: Request) -> Response:
         "permissions": key.permissions,
         "key": key.secret,
         "createdAt": key.created_at.isoformat(),
+        "expiresAt": key.expires_at.isoformat() if key.expires_at else None,
     }
     return JSONResponse(payload, status_code=201)
 

@@ -2,7 +2,7 @@
 // Consumption page interview-credit ones. One query per page load; the API already leaves out the
 // alerts on figures the member may not see.
 
-import { graphql } from "./api.js";
+import { embedded, graphql } from "./api.js";
 import { el, fill } from "./dom.js";
 import { credits, formatDay } from "./format.js";
 
@@ -48,7 +48,9 @@ export function alertsBanner(page, serial) {
   if (holder && holder.serial === serial) return holder.node;
   const node = el("div", { class: "alerts-banner", "data-testid": `${page}-alerts`, role: "status", hidden: true });
   holder = holders[page] = { serial, node };
-  loadAlerts(page, holder);
+  // An embed token runs only the page documents it lists: no banner, no refused request.
+  if (embedded()) node.dataset.loaded = "embedded";
+  else loadAlerts(page, holder);
   return node;
 }
 
@@ -79,5 +81,5 @@ async function loadAlerts(page, holder) {
 // The Alerts tab is there only for members who may manage alerts.
 export function showAlertsTab(allowed) {
   const tab = document.getElementById("tab-alerts");
-  if (tab) tab.hidden = !allowed;
+  if (tab) tab.hidden = !allowed || embedded();
 }

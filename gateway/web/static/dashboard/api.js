@@ -2,9 +2,20 @@
 // served next to the page, and errors turned into messages a person can act on.
 
 export const TOKEN_KEY = "usage-dashboard.token";
-export const TOKEN_HELP =
+// Set when the page was opened with `#embed=<embed token>` (an iframe on a partner's site).
+export const EMBED_KEY = "usage-dashboard.embedded";
+const MEMBER_HELP =
   "Get one with `usage-gateway token --org ORG --member MEMBER` (`make run` prints a dashboard " +
   "link that carries one), then paste it above.";
+const EMBED_HELP = "Embed tokens are short-lived: reload the page that shows this dashboard to get a new one.";
+
+export function embedded() {
+  return sessionStorage.getItem(EMBED_KEY) === "1";
+}
+
+function tokenHelp() {
+  return embedded() ? EMBED_HELP : MEMBER_HELP;
+}
 
 export class UiError extends Error {
   constructor(kind, title, detail = "") {
@@ -33,11 +44,11 @@ function expiredAt(token) {
 
 export function tokenProblem() {
   const token = currentToken();
-  if (!token) return new UiError("token", "Enter a token to see your organization's numbers.", TOKEN_HELP);
+  if (!token) return new UiError("token", "Enter a token to see your organization's numbers.", tokenHelp());
   const expired = expiredAt(token);
   if (expired !== null) {
     const when = new Date(expired * 1000).toISOString().slice(0, 16).replace("T", " ");
-    return new UiError("auth", `This token expired on ${when} UTC.`, "Get a new one: " + TOKEN_HELP);
+    return new UiError("auth", `This token expired on ${when} UTC.`, "Get a new one: " + tokenHelp());
   }
   return null;
 }
@@ -85,7 +96,7 @@ export async function graphql(query, variables) {
   }
   const first = body?.errors?.[0];
   if (response.status === 401) {
-    throw new UiError("auth", "The gateway refused this token (expired, revoked or invalid).", "Get a new one: " + TOKEN_HELP);
+    throw new UiError("auth", "The gateway refused this token (expired, revoked or invalid).", "Get a new one: " + tokenHelp());
   }
   if (response.status === 429) {
     throw new UiError("rate", "Too many requests for this token.", "Wait a moment, then try again.");

@@ -5,7 +5,7 @@
 
 import { showAlertsTab } from "./alerts-banner.js";
 import { loadAlertsPanel } from "./alerts-panel.js";
-import { currentToken, TOKEN_KEY } from "./api.js";
+import { currentToken, EMBED_KEY, embedded, TOKEN_KEY } from "./api.js";
 import { loadConsumption } from "./consumption-page.js";
 import { showMessage } from "./messages.js";
 import { loadUsage } from "./usage-page.js";
@@ -40,13 +40,35 @@ function setToken(token) {
   selectPage(currentPage(), { reload: true });
 }
 
+// `#embed=<token>` (an iframe's address on a partner's site; a fragment never reaches a server's
+// logs) moves into this frame's session storage and leaves the address: the page then runs with
+// that embed token as its bearer, without the token form, the Alerts tab or GraphiQL.
+// `#consumption&embed=<token>` opens the Consumption page.
+function takeEmbedToken() {
+  const parts = location.hash.replace("#", "").split("&");
+  const entry = parts.find((part) => part.startsWith("embed="));
+  if (entry !== undefined) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(entry.slice("embed=".length)));
+    sessionStorage.setItem(EMBED_KEY, "1");
+    const page = parts.find((part) => part && !part.includes("="));
+    history.replaceState(null, "", location.pathname + location.search + (page ? `#${page}` : ""));
+  }
+  if (embedded()) {
+    document.body.classList.add("embedded");
+    for (const id of ["token-form", "tab-alerts"]) document.getElementById(id).hidden = true;
+    document.querySelector(".graphiql-link").hidden = true;
+  }
+}
+
 function start() {
+  takeEmbedToken();
   // `?token=` (the link `make run` prints) moves into this tab's session storage and leaves the
   // address bar, like GraphiQL's.
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get("token");
   if (fromUrl !== null) {
     if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    sessionStorage.removeItem(EMBED_KEY);
     url.searchParams.delete("token");
     history.replaceState(null, "", url.pathname + url.search + url.hash);
   }

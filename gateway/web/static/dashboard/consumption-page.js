@@ -2,7 +2,7 @@
 // the cards are their own modules.
 
 import { alertsBanner } from "./alerts-banner.js";
-import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
+import { documentText, embedded, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
 import { addDays, periodLabel, todayIn } from "./format.js";
 import { showError, showMessage, showOrg } from "./messages.js";
@@ -109,7 +109,8 @@ function renderConsumption() {
     statusRow(data.byStatus),
     el("div", { class: "cards two" }, trendCard(data, { granularity: consumption.granularity, onSelect: selectGranularity, running: scope.running }), forecastCard(data, scope)),
     openingsCard({ openings: consumption.openings, page: consumption.page, onPage: openingsPage }),
-    el("div", { class: "cards two" }, planningCard(), exportCard(data, consumption.timeZone)),
+    // The calculator and the export send requests an embed token may not: not shown embedded.
+    embedded() ? null : el("div", { class: "cards two" }, planningCard(), exportCard(data, consumption.timeZone)),
   );
 }
 

@@ -3,8 +3,8 @@
 import { el } from "./dom.js";
 import { credits, formatWhen, integer, plural } from "./format.js";
 
-// `log` is the rows loaded so far, the last page's info, Load more's state and handler, and the
-// last Load more's failure (a UiError) if it failed.
+// `log` is the rows loaded so far, the last page's info, Load more's state and handler, the
+// last Load more's failure (a UiError) if it failed, and from when calls are kept (retention).
 export function activityCard(org, log) {
   const byok = org.aiBilling?.mode === "BYOK";
   // The last column holds credits, BYOK calls' token counts, or both: its head says which.
@@ -19,6 +19,10 @@ export function activityCard(org, log) {
   } else {
     footer = el("p", { class: "end", "data-testid": "activity-end", text: "End of activity for this period" });
   }
+  // The period starts before the calls still kept (the operator's retention): say so.
+  const kept = log.keptSince && new Date(org.usage.start) < new Date(log.keptSince)
+    ? el("p", { class: "muted kept", "data-testid": "activity-kept", text: `Calls before ${formatWhen(log.keptSince)} are no longer kept; the figures above still count them.` })
+    : null;
   return el(
     "section",
     { class: "card activity" },
@@ -35,6 +39,7 @@ export function activityCard(org, log) {
       ? el("p", { class: "activity-problem", role: "alert", "data-testid": "activity-problem" },
           el("strong", { text: log.problem.title }), log.problem.detail ? ` ${log.problem.detail}` : "")
       : null,
+    kept,
     footer,
   );
 }

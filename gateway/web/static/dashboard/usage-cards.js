@@ -60,7 +60,8 @@ export function userCard(data, valueOf, show, inCost, view) {
   );
   const count = data.byUser.totalCount;
   let toggle = null;
-  if (count > data.byUser.nodes.length || view.showAll) {
+  // An embed token runs only the page's own documents: no "Show all" query of its own.
+  if ((count > data.byUser.nodes.length || view.showAll) && !view.embedded) {
     toggle = el("button", {
       type: "button",
       class: "link",

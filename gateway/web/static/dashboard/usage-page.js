@@ -2,7 +2,7 @@
 // summary tile; the breakdowns and the activity log are their own modules.
 
 import { alertsBanner } from "./alerts-banner.js";
-import { documentText, forbiddenOn, graphql, UiError } from "./api.js";
+import { documentText, embedded, forbiddenOn, graphql, UiError } from "./api.js";
 import { el, fill, tabs } from "./dom.js";
 import { credits, integer, isPositive, money, periodLabel, plural } from "./format.js";
 import { showError, showMessage, showOrg } from "./messages.js";
@@ -31,8 +31,20 @@ export const usage = {
   showAll: false,
   loadingMore: false,
   activityProblem: null,
+  trend: null,
+  // From when the log's calls are kept (retention): null until asked, false when all are.
+  keptSince: null,
   serial: 0,
 };
+
+async function loadTrend() {
+  try {
+    const body = await graphql(await documentText("usageTrendQuery"), {});
+    return body.data?.organization?.usage?.summary?.trend ?? null;
+  } catch {
+    return null;
+  }
+}
 
 export async function loadUsage() {
   const serial = ++usage.serial;
@@ -41,11 +53,18 @@ export async function loadUsage() {
   usage.allUsers = null;
   usage.showAll = false;
   usage.activityProblem = null;
+  usage.keptSince = null;
   root.replaceChildren(usageHead(), el("p", { class: "loading", text: "Loading…" }));
   try {
     const query = await documentText("usageQuery");
+    // This month's pill compares with the same point of last month: its own small document,
+    // sent beside the page's (a refusal of it only leaves the pill out).
+    // Embedded, the token runs only the documents it lists: the page's own trend serves.
+    const trend = usage.period === "THIS_MONTH" && !embedded() ? loadTrend() : Promise.resolve(null);
     const body = await graphql(query, { period: { preset: usage.period } });
+    const samePoint = await trend;
     if (serial !== usage.serial) return;
+    usage.trend = samePoint;
     const org = body.data.organization;
     if (!org || !org.usage) {
       const forbidden = forbiddenOn(body, "usage");
@@ -58,6 +77,7 @@ export async function loadUsage() {
     usage.edges = org.usage.activity.edges;
     usage.pageInfo = org.usage.activity.pageInfo;
     renderUsage();
+    askKeptSince(serial);
   } catch (error) {
     if (serial !== usage.serial) return;
     showError(root, usageHead(), error);
@@ -101,10 +121,10 @@ function renderUsage() {
       "div",
       { class: "cards three" },
       reasonCard(data, valueOf, show, inCost),
-      userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers }),
+      userCard(data, valueOf, show, inCost, { showAll: usage.showAll, allUsers: usage.allUsers, onToggle: toggleUsers, embedded: embedded() }),
       modelCard(data, valueOf, show, inCost),
     ),
-    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, onLoadMore: loadMoreActivity }),
+    activityCard(org, { edges: usage.edges, pageInfo: usage.pageInfo, loadingMore: usage.loadingMore, problem: usage.activityProblem, keptSince: usage.keptSince, onLoadMore: loadMoreActivity }),
   );
 }
 
@@ -127,15 +147,17 @@ function byokNotice(notice, summary) {
 
 function summaryTile(data) {
   const summary = data.summary;
-  const trend = data.preset === "THIS_MONTH" ? summary.trend : null;
+  // The same-point pill when it came (UsageTrend), else the page's own: the month so far against
+  // the whole of last month. The basis is said in words either way.
+  const samePoint = data.preset === "THIS_MONTH" ? usage.trend : null;
+  const trend = samePoint ?? (data.preset === "THIS_MONTH" ? summary.trend : null);
   const pill = trend
-    ? el("span", { class: `pill trend ${trend.direction.toLowerCase()}`, "data-testid": "trend-pill", text: trend.label })
+    ? el("span", { class: `pill trend ${trend.direction.toLowerCase()}`, "data-testid": "trend-pill", text: trend.label.replace(/ vs same point last month$/, " so far vs last month") })
     : null;
-  // The page's document asks for the trend's default basis: the month so far against the whole
-  // of last month. Said in words, so that a low figure early in the month is not read as a drop.
-  const basis = trend
-    ? el("span", { class: "muted small", "data-testid": "trend-basis", text: "this month so far, against all of last month" })
-    : null;
+  const basisText = samePoint
+    ? "so far this month, against last month up to the same day and time"
+    : "this month so far, against all of last month";
+  const basis = trend ? el("span", { class: "muted small", "data-testid": "trend-basis", text: basisText }) : null;
   const extra = [plural(summary.featureTypeCount, "feature type"), plural(summary.modelTierCount, "model tier")];
   return el(
     "section",
@@ -222,6 +244,23 @@ async function loadMoreActivity() {
     if (serial === usage.serial) {
       usage.loadingMore = false;
       renderUsage();
+      askKeptSince(serial);
     }
+  }
+}
+
+// A log that ends short of its totalCount lost its older calls to the operator's retention
+// (the cards count them from the rollups): ask from when calls are kept, once, to say so.
+async function askKeptSince(serial) {
+  const total = usage.data?.usage?.activity?.totalCount ?? 0;
+  if (usage.keptSince !== null || usage.pageInfo?.hasNextPage || usage.edges.length >= total) return;
+  try {
+    const query = await documentText("usageKeptQuery");
+    const body = await graphql(query, { period: { preset: usage.period } });
+    if (serial !== usage.serial) return;
+    usage.keptSince = body.data?.organization?.usage?.rawKeptSince || false;
+    renderUsage();
+  } catch {
+    // Only a note under the log: without it the log still shows what it has.
   }
 }

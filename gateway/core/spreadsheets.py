@@ -188,12 +188,23 @@ async def xlsx_stream(
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
-        book = await anyio.to_thread.run_sync(_Book, path, columns, sheet, zone)
-        async for page in pages:
-            await anyio.to_thread.run_sync(book.write, page)
-        await anyio.to_thread.run_sync(book.close)
+        await write_xlsx(path, columns, pages, sheet=sheet, zone=zone)
         async with await anyio.open_file(path, "rb") as file:
             while chunk := await file.read(256 * 1024):
                 yield chunk
     finally:
         os.unlink(path)
+
+
+async def write_xlsx(
+    path: str, columns: Sequence[Column], pages: Pages, *, sheet: str, zone: str | None = None
+) -> int:
+    """Write the workbook to ``path`` a page at a time (constant memory, in a worker thread);
+    returns the rows written."""
+    book = await anyio.to_thread.run_sync(_Book, path, columns, sheet, zone)
+    rows = 0
+    async for page in pages:
+        await anyio.to_thread.run_sync(book.write, page)
+        rows += len(page[0]) if page else 0
+    await anyio.to_thread.run_sync(book.close)
+    return rows
