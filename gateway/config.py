@@ -24,6 +24,11 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./gateway.db"
+    # PostgreSQL streaming replicas for page reads, comma-separated (gateway/storage/replicas.py);
+    # one out of rotation while it lags past the bound or fails, polled every interval.
+    database_replica_urls: str = ""
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0)
+    replica_poll_seconds: float = Field(default=1.0, gt=0)
     jwt_secret: str = DEV_JWT_SECRET
     jwt_jwks_url: str | None = None
     jwt_audience: str | None = None
@@ -102,8 +107,23 @@ class Settings(BaseSettings):
         return shifted_clock(self.clock_offset_seconds)
 
     @property
+    def replica_urls(self) -> list[str]:
+        """``GATEWAY_DATABASE_REPLICA_URLS`` as a list (empty: every read on the primary)."""
+        return [url.strip() for url in self.database_replica_urls.split(",") if url.strip()]
+
+    @property
     def restore_per_second(self) -> float:
         return self.rate_limit_restore_per_second or max(self.rate_limit_points, 1) / 60
+
+    @model_validator(mode="after")
+    def _replicas_are_postgres(self) -> Settings:
+        for url in self.replica_urls:
+            if not url.startswith("postgresql") or not self.database_url.startswith("postgresql"):
+                raise ConfigurationError(
+                    "GATEWAY_DATABASE_REPLICA_URLS takes PostgreSQL URLs, "
+                    "beside a PostgreSQL GATEWAY_DATABASE_URL"
+                )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

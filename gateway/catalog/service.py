@@ -85,10 +85,8 @@ async def ensure_default_catalog(db: Database) -> None:
 
 
 async def models_by_ids(db: Database, ids: Iterable[str]) -> list[ModelRecord]:
-    async with db.read() as conn:
-        return await catalog_queries.models_by_ids(conn, ids=set(ids))
+    return await db.run(catalog_queries.models_by_ids, ids=set(ids))
 
 
 async def all_models(db: Database) -> list[ModelRecord]:
-    async with db.read() as conn:
-        return await catalog_queries.all_models(conn)
+    return await db.run(catalog_queries.all_models)

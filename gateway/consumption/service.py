@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from gateway.clock import Clock
 from gateway.consumption import ledger as rules
 from gateway.consumption import opening_queries, standing, writes
@@ -186,7 +188,10 @@ class ConsumptionPage:
             end = local_midnight(shift_year(self.span.end_day, -1), zone)
         end = max(end, start)
         whole_end = end.date() if end > start else start.date()
-        async with self.db.read() as conn:
+
+        async def read(
+            conn: AsyncConnection,
+        ) -> tuple[list[StatusTotals], int, int]:
             status_rows = await consumption_queries.totals_by_status(
                 conn, org_id=self.org_id, first=start.date(), end=whole_end
             )
@@ -198,6 +203,10 @@ class ConsumptionPage:
             interviews = await consumption_queries.interviews_completed_or_partial(
                 conn, org_id=self.org_id, start=start, end=end
             )
+            return status_rows, partial, interviews
+
+        # One connection for the three statements, retried whole when a replica fails.
+        status_rows, partial, interviews = await self.db.run(read)
         previous = sum(row.credits_e4 for row in status_rows) + partial
         current = await self.credits_used()
         return YearComparison(start, end, interviews, previous, percent_change(current, previous))

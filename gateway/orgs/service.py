@@ -281,20 +281,16 @@ async def embed_token(db: Database, org_id: str, token_id: str) -> EmbedTokenRec
 
 
 async def organizations(db: Database, org_ids: Sequence[str]) -> list[OrgRecord]:
-    async with db.read() as conn:
-        return await org_queries.orgs_by_ids(conn, ids=org_ids)
+    return await db.run(org_queries.orgs_by_ids, ids=org_ids)
 
 
 async def organization(db: Database, org_id: str) -> OrgRecord | None:
-    async with db.read() as conn:
-        return await org_queries.get_org(conn, org_id=org_id)
+    return await db.run(org_queries.get_org, org_id=org_id)
 
 
 async def plan_in_force(db: Database, org_id: str, on: date) -> PlanRecord | None:
-    async with db.read() as conn:
-        return await org_queries.plan_in_force(conn, org_id=org_id, on=on)
+    return await db.run(org_queries.plan_in_force, org_id=org_id, on=on)
 
 
 async def members_by_ids(db: Database, org_id: str, ids: Iterable[str]) -> list[MemberRecord]:
-    async with db.read() as conn:
-        return await member_queries.members_by_ids(conn, org_id=org_id, ids=set(ids))
+    return await db.run(member_queries.members_by_ids, org_id=org_id, ids=set(ids))

@@ -78,6 +78,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def primary(self) -> Database:
+        """Where reads that must see every committed write go (a request's database may send
+        its other reads to a replica: gateway/storage/routing.py)."""
+        return self
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads, in autocommit: no BEGIN/ROLLBACK round trips around them."""

@@ -39,7 +39,7 @@ INSTANT_FIELDS = frozenset({"previousYear"})
 # Alerts, rules, endpoints, deliveries and bulk exports change without moving the data
 # versions (the delivery and bulk workers write them), and so do API keys and embed tokens (a
 # key's last use, a revocation) and the audit log (an API key's creation moves no version):
-# answers that select them are never cached.
+# answers that select them are never cached, and never read on a replica.
 UNVERSIONED_FIELDS = frozenset(
     {
         "alerts",
@@ -67,6 +67,9 @@ class DocumentTraits:
     cacheable: bool
     # Selects `viewer`: the answer names the credential, so the key does too.
     personal: bool
+    # Queries only, of data the versions cover (no unversioned field): what a read replica
+    # holding the organization's current versions may answer (gateway/storage/routing.py).
+    versioned: bool = False
 
 
 class _Scan(Visitor):
@@ -75,6 +78,7 @@ class _Scan(Visitor):
         self.instant = False
         self.personal = False
         self.mutation = False
+        self.unversioned = False
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         if node.operation is not OperationType.QUERY:
@@ -84,6 +88,7 @@ class _Scan(Visitor):
         name = node.name.value
         if name in INSTANT_FIELDS or name in UNVERSIONED_FIELDS:
             self.instant = True
+            self.unversioned = self.unversioned or name in UNVERSIONED_FIELDS
         elif name == VIEWER_FIELD:
             self.personal = True
         elif name == TREND_FIELD:
@@ -131,6 +136,7 @@ def traits(query: str) -> DocumentTraits | None:
         DOCUMENTS.key(query),
         cacheable=not (scan.instant or scan.mutation),
         personal=scan.personal,
+        versioned=not (scan.unversioned or scan.mutation),
     )
     if len(_TRAITS) > _TRAITS_KEPT:
         _TRAITS.popitem(last=False)

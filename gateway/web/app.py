@@ -16,9 +16,11 @@ from starlette.routing import Mount, Route
 from gateway.clock import Clock, system_clock
 from gateway.config import Settings
 from gateway.core.errors import DomainError
+from gateway.core.requestinfo import count_statement
 from gateway.orgs.credentials import Authenticator
 from gateway.storage.db import Database
 from gateway.storage.limits import DbLimits
+from gateway.storage.replicas import ReplicaSet
 from gateway.web import v1
 from gateway.web.accesslog import AccessLogMiddleware
 from gateway.web.authentication import AuthenticationMiddleware
@@ -29,6 +31,7 @@ from gateway.web.graphiql import ASSETS_MOUNT_PATH, assets_app
 from gateway.web.graphql_view import GraphQLEndpoint
 from gateway.web.header_limit import HeaderLimitMiddleware
 from gateway.web.metrics import Metrics, MetricsMiddleware
+from gateway.web.opmetrics import ReplicaMetrics
 from gateway.web.ratelimit import build_rate_limiter
 from gateway.web.request_id import RequestIdMiddleware
 from gateway.web.responses import JSONResponse
@@ -50,6 +53,18 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+def _replicas(settings: Settings, primary: Database) -> ReplicaSet | None:
+    if not settings.replica_urls:
+        return None
+    return ReplicaSet.from_urls(
+        primary,
+        settings.replica_urls,
+        limits=DbLimits.from_settings(settings),
+        max_lag_s=settings.replica_max_lag_seconds,
+        poll_s=settings.replica_poll_seconds,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -63,23 +78,37 @@ def create_app(
         settings.database_url, echo=settings.sql_echo, limits=DbLimits.from_settings(settings)
     )
     metrics = Metrics()
+    replicas = _replicas(settings, database)
     state = AppState(
         settings=settings,
         db=database,
         clock=clock,
         authenticator=Authenticator(settings, database, clock),
         rate_limiter=build_rate_limiter(settings, registry=metrics.registry),
+        replicas=replicas,
     )
     tracing = Tracing.from_settings(settings, tracer_provider)
     tracing.instrument(database)
+    if replicas is not None:
+        replica_metrics = ReplicaMetrics(metrics.registry)
+        replica_metrics.watch(replicas)
+        state.on_read = replica_metrics.read
+        for replica in replicas.replicas:
+            tracing.instrument(replica.db)
+            # The access log's sql_statements counts a request's statements wherever they ran.
+            replica.db.on_statement(count_statement)
     graphql = GraphQLEndpoint(state, schema=tracing.schema)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         settle_heap()
+        if replicas is not None:
+            replicas.start()
         yield
         # The last uses of API keys still being written, before the database goes.
         await state.authenticator.last_used.drain()
+        if replicas is not None:
+            await replicas.dispose()
         await state.rate_limiter.close()
         await graphql.persisted.close()
         await graphql.responses.close()

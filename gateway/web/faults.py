@@ -75,15 +75,22 @@ class FaultMiddleware:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers ``SELECT 1``; otherwise 503 naming the reason."""
+    """Ready when the database answers ``SELECT 1``; otherwise 503 naming the reason. With read
+    replicas, each one is listed (host:port, state, lag): a replica out of rotation does not
+    make the gateway unready, its reads go to the primary."""
     state = request.app.state.gateway
+    replicas = (
+        {"replicas": [replica.report() for replica in state.replicas.replicas]}
+        if state.replicas is not None
+        else {}
+    )
     try:
         await state.db.ping()
     except Exception as exc:  # any failure means "not ready"
         reason = unavailable(exc) or type(exc).__name__
         return JSONResponse(
-            {"status": "unavailable", "reason": reason},
+            {"status": "unavailable", "reason": reason, **replicas},
             503,
             headers={"Retry-After": str(state.settings.retry_after_s)},
         )
-    return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "ready", **replicas})

@@ -23,9 +23,10 @@ from gateway.core.cursors import CursorCodec
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import note_error_codes, note_errors
 from gateway.orgs.credentials import Caller, CredentialKind
-from gateway.web.answer_key import vouch
+from gateway.web.answer_key import traits, vouch
 from gateway.web.authentication import credential_of, reader
 from gateway.web.body import MIB, BodyTimeout, BodyTooLarge, read_body
+from gateway.web.data_version import requested_lsn
 from gateway.web.graphiql import graphiql_response
 from gateway.web.graphql_request import Refusal, read_params
 from gateway.web.persisted import PersistedQueries
@@ -124,6 +125,7 @@ class GraphQLEndpoint:
             if request.method == "POST":
                 body = await read_body(receive, limit=GRAPHQL_BODY_LIMIT)
             params = read_params(request, body)
+            min_lsn = requested_lsn(request)
             query = await self.persisted.document(params, caller)
         except BodyTimeout as exc:
             refusal = Refusal(str(exc), status=408)
@@ -137,7 +139,7 @@ class GraphQLEndpoint:
         if cached.response is not None:
             return cached.response
         if self.planner is not None and self.planner.planned(query):
-            context = self._context(request, caller, charge)
+            context = self._context(request, caller, charge, query, min_lsn)
             planned = await self.planner.answer(
                 query, params.variables, params.operation_name, context
             )
@@ -152,7 +154,7 @@ class GraphQLEndpoint:
             result = await self._schema.execute(
                 query,
                 variable_values=params.variables,
-                context_value=self._context(request, caller, charge),
+                context_value=self._context(request, caller, charge, query, min_lsn),
                 operation_name=params.operation_name,
                 allowed_operation_types=operations,
             )
@@ -185,12 +187,20 @@ class GraphQLEndpoint:
         response = _json(answer, status, charge, media)
         return await self.responses.keep(cached, request, answer, charge, response)
 
-    def _context(self, request: Request, caller: Caller, charge: Charge) -> Context:
+    def _context(
+        self, request: Request, caller: Caller, charge: Charge, query: str, min_lsn: int | None
+    ) -> Context:
+        # The request's reads: on a replica holding the organization's current data, if any,
+        # for a query of versioned data only; a document not parsed yet, a mutation, or one
+        # selecting an unversioned field (alerts, keys, audit log, …) reads on the primary.
+        document = traits(query)
+        replicable = document is not None and document.versioned
+        db = self._state.read_database(caller, min_lsn, replicable=replicable)
         return Context(
             caller=caller,
-            db=self._state.db,
+            db=db,
             clock=self._state.clock,
-            loaders=build_loaders(self._state.db, org_id=caller.org_id),
+            loaders=build_loaders(db, org_id=caller.org_id),
             request_id=request.scope["state"].get("request_id", ""),
             cursors=self._cursors,
             charge=charge,

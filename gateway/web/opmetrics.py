@@ -1,5 +1,5 @@
 """Operational metrics beyond requests by route: GraphQL operations and errors, ingest
-outcomes, rate-limit refusals, the database pool and statement timeouts.
+outcomes, rate-limit refusals, the database pool, statement timeouts and read replicas.
 
 They live in the app's registry (:class:`gateway.metrics.Metrics`), so they add up across
 workers the same way (``PROMETHEUS_MULTIPROC_DIR``). Label values are bounded: operation names
@@ -8,8 +8,10 @@ are truncated and capped, error codes and ingest kinds are fixed sets.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -17,6 +19,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from gateway.core.errors import ErrorCode
 from gateway.core.requestinfo import RequestInfo
 from gateway.storage.db import Database
+from gateway.storage.replicas import Replica, ReplicaSet
+from gateway.storage.routing import PRIMARY
 
 MAX_OPERATION_LENGTH = 64
 MAX_OPERATIONS = 100
@@ -143,3 +147,47 @@ class OpsMetrics:
         if info.statement_timeouts:
             self.statement_timeouts.inc(info.statement_timeouts)
         return label
+
+
+class ReplicaMetrics:
+    """Read replicas: each one's lag and whether it takes reads (updated by every health poll),
+    and where the reads of GraphQL requests ran. Labels name servers by host:port only."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.lag = Gauge(
+            "gateway_db_replica_lag_seconds",
+            "Replay lag of each read replica (host:port); NaN while it cannot be polled.",
+            ["replica"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.in_rotation = Gauge(
+            "gateway_db_replica_in_rotation",
+            "1 while the read replica (host:port) may take page reads, else 0.",
+            ["replica"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.reads = Counter(
+            "gateway_db_reads",
+            "Read sessions of GraphQL requests (one per query function or loader batch) by "
+            "where they ran: primary, or a replica's host:port. Counted only with replicas.",
+            ["database"],
+            registry=registry,
+        )
+
+    def watch(self, replicas: ReplicaSet) -> None:
+        for replica in replicas.replicas:
+            self.in_rotation.labels(replica.name).set(0)
+            self.reads.labels(replica.name)
+        self.reads.labels(PRIMARY)
+        replicas.listeners.append(self._polled)
+
+    def _polled(self, replicas: Sequence[Replica]) -> None:
+        for replica in replicas:
+            lag = replica.lag_s if replica.lag_s is not None else math.nan
+            self.lag.labels(replica.name).set(lag)
+            self.in_rotation.labels(replica.name).set(int(replica.in_rotation))
+
+    def read(self, database: str) -> None:
+        self.reads.labels(database).inc()

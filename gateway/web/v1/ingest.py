@@ -1,4 +1,7 @@
-"""``/v1`` ingest routes: AI calls, interview events and credit purchases."""
+"""``/v1`` ingest routes: AI calls, interview events and credit purchases.
+
+Each answer carries ``X-Data-Version`` on PostgreSQL (gateway/web/data_version.py).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn
 from gateway.usage import service as usage_service
 from gateway.usage.inputs import AiCallIn
 from gateway.web.body import MIB
+from gateway.web.data_version import data_version_headers
 from gateway.web.responses import JSONResponse
 from gateway.web.v1.batches import BatchReader, read_raw
 from gateway.web.v1.common import parse, parse_batch, path_id, require_service_token
@@ -31,7 +35,7 @@ async def post_ai_calls(request: Request) -> Response:
     async with _turn(request):
         events = _AI_CALLS.parse(raw)
         result = await usage_service.ingest(state.db, events, now=state.clock())
-    return JSONResponse(result.as_json())
+    return JSONResponse(result.as_json(), headers=await data_version_headers(state.db))
 
 
 def _turn(request: Request) -> asyncio.Lock:
@@ -47,7 +51,7 @@ async def post_interview_events(request: Request) -> Response:
     state = require_service_token(request)
     events = await parse_batch(request, _INTERVIEW_EVENTS, limit=INGEST_LIMIT)
     result = await consumption_service.ingest_interviews(state.db, events, now=state.clock())
-    return JSONResponse(result.as_json())
+    return JSONResponse(result.as_json(), headers=await data_version_headers(state.db))
 
 
 async def post_credit_purchase(request: Request) -> Response:
@@ -60,4 +64,5 @@ async def post_credit_purchase(request: Request) -> Response:
     return JSONResponse(
         {"accepted": int(created), "duplicates": int(not created)},
         status_code=201 if created else 200,
+        headers=await data_version_headers(state.db),
     )
