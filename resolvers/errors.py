@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from graphql import GraphQLError
@@ -45,3 +47,13 @@ def from_domain(error: DomainError, *, field_prefix: str = "") -> GatewayError:
     if problem is None or problem.field is None:
         return BadUserInput(error.message)
     return BadUserInput(error.message, field=f"{field_prefix}{problem.field}")
+
+
+@contextmanager
+def domain_errors(*, field_prefix: str = "") -> Iterator[None]:
+    """A domain error raised in the block, as its GraphQL error (the service's words, the
+    argument at fault named under ``field_prefix``)."""
+    try:
+        yield
+    except DomainError as exc:
+        raise from_domain(exc, field_prefix=field_prefix) from None

@@ -17,14 +17,13 @@ from gateway.alerts import service as alerts_service
 from gateway.alerts.inputs import AlertRuleIn, WebhookEndpointIn
 from gateway.alerts.rules import FIGURE_PERMISSION
 from gateway.audit.records import actor_of
-from gateway.core.errors import DomainError
 from gateway.core.validation import problems_of
 from gateway.orgs.enums import Permission
 from resolvers.alerts.endpoints import WebhookEndpoint
 from resolvers.alerts.types import AlertRule, WebhookDelivery
 from resolvers.context import Info
 from resolvers.enums import EventType, RuleKind, ThresholdUnit
-from resolvers.errors import BadUserInput, Forbidden, from_domain
+from resolvers.errors import BadUserInput, Forbidden, domain_errors
 from resolvers.permissions import requires
 
 
@@ -119,7 +118,7 @@ class Mutation:
     ) -> AlertRule:
         body = _rule_body(info, input)
         context = info.context
-        try:
+        with domain_errors(field_prefix="input."):
             rule = await alerts_service.create_rule(
                 context.db,
                 context.caller.org_id,
@@ -128,8 +127,6 @@ class Mutation:
                 evaluator=evaluate_all,
                 actor=actor_of(context.caller),
             )
-        except DomainError as exc:
-            raise from_domain(exc, field_prefix="input.") from None
         return AlertRule.from_record(rule)
 
     @strawberry.mutation(
@@ -144,7 +141,7 @@ class Mutation:
     ) -> AlertRule:
         body = _rule_body(info, input)
         context = info.context
-        try:
+        with domain_errors(field_prefix="input."):
             rule = await alerts_service.update_rule(
                 context.db,
                 context.caller.org_id,
@@ -154,8 +151,6 @@ class Mutation:
                 evaluator=evaluate_all,
                 actor=actor_of(context.caller),
             )
-        except DomainError as exc:
-            raise from_domain(exc, field_prefix="input.") from None
         return AlertRule.from_record(rule)
 
     @strawberry.mutation(
@@ -166,7 +161,7 @@ class Mutation:
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
     ) -> strawberry.ID:
         context = info.context
-        try:
+        with domain_errors():
             await alerts_service.delete_rule(
                 context.db,
                 context.caller.org_id,
@@ -174,8 +169,6 @@ class Mutation:
                 now=context.clock(),
                 actor=actor_of(context.caller),
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return id
 
     @strawberry.mutation(
@@ -202,7 +195,7 @@ class Mutation:
             problem = problems_of(exc.errors())[0]
             raise BadUserInput(problem.message, field=problem.field) from None
         options = context.webhooks
-        try:
+        with domain_errors():
             made, secret = await endpoint_service.create_endpoint(
                 context.db,
                 context.caller.org_id,
@@ -212,8 +205,6 @@ class Mutation:
                 allow_private=options.allow_private,
                 actor=actor_of(context.caller),
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return CreateWebhookEndpointPayload(
             endpoint=WebhookEndpoint.from_record(made), secret=secret
         )
@@ -226,7 +217,7 @@ class Mutation:
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
     ) -> RotateWebhookSecretPayload:
         context = info.context
-        try:
+        with domain_errors():
             made, secret = await endpoint_service.rotate_secret(
                 context.db,
                 context.caller.org_id,
@@ -234,8 +225,6 @@ class Mutation:
                 now=context.clock(),
                 actor=actor_of(context.caller),
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return RotateWebhookSecretPayload(endpoint=WebhookEndpoint.from_record(made), secret=secret)
 
     @strawberry.mutation(
@@ -263,12 +252,10 @@ class Mutation:
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
     ) -> WebhookDelivery:
         context = info.context
-        try:
+        with domain_errors():
             made = await endpoint_service.send_test(
                 context.db, context.caller.org_id, str(id), now=context.clock()
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return WebhookDelivery.from_record(made)
 
     @strawberry.mutation(
@@ -283,18 +270,16 @@ class Mutation:
         ],
     ) -> WebhookDelivery:
         context = info.context
-        try:
+        with domain_errors():
             again = await endpoint_service.redeliver(
                 context.db, context.caller.org_id, str(delivery_id), now=context.clock()
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return WebhookDelivery.from_record(again)
 
 
 async def _set_enabled(info: Info, endpoint_id: str, enabled: bool) -> WebhookEndpoint:
     context = info.context
-    try:
+    with domain_errors():
         found = await endpoint_service.set_enabled(
             context.db,
             context.caller.org_id,
@@ -303,6 +288,4 @@ async def _set_enabled(info: Info, endpoint_id: str, enabled: bool) -> WebhookEn
             now=context.clock(),
             actor=actor_of(context.caller),
         )
-    except DomainError as exc:
-        raise from_domain(exc) from None
     return WebhookEndpoint.from_record(found)

@@ -10,14 +10,13 @@ import strawberry
 from pydantic import ValidationError
 from strawberry.extensions.field_extension import FieldExtension
 
-from gateway.core.errors import DomainError
 from gateway.core.validation import problems_of
 from gateway.orgs import service as org_service
 from gateway.orgs.enums import Permission
 from gateway.orgs.grants import MAX_EMBED_DOCUMENTS
 from gateway.orgs.inputs import ApiKeyIn
 from resolvers.context import Info
-from resolvers.errors import BadUserInput, from_domain
+from resolvers.errors import BadUserInput, domain_errors
 from resolvers.keys.types import ApiKey, CreateApiKeyPayload, CreateEmbedTokenPayload, EmbedToken
 from resolvers.permissions import requires
 
@@ -57,12 +56,10 @@ class KeysMutation:
         except ValidationError as exc:
             problem = problems_of(exc.errors())[0]
             raise BadUserInput(problem.message, field=problem.field) from None
-        try:
+        with domain_errors():
             made = await org_service.create_api_key(
                 context.db, context.caller.org_id, body, now=context.clock(), by=context.caller
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         key = await org_service.api_key(context.db, context.caller.org_id, made.id)
         assert key is not None
         return CreateApiKeyPayload(api_key=ApiKey.from_record(key), secret=made.secret)
@@ -74,12 +71,10 @@ class KeysMutation:
     async def revoke_api_key(self, info: Info, id: Annotated[strawberry.ID, ID_ARG]) -> ApiKey:
         context = info.context
         org_id = context.caller.org_id
-        try:
+        with domain_errors():
             await org_service.revoke_api_key(
                 context.db, org_id, str(id), now=context.clock(), by=context.caller
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         key = await org_service.api_key(context.db, org_id, str(id))
         assert key is not None
         return ApiKey.from_record(key)
@@ -102,7 +97,7 @@ class KeysMutation:
         ],
     ) -> CreateEmbedTokenPayload:
         context = info.context
-        try:
+        with domain_errors():
             made = await org_service.create_embed_token(
                 context.db,
                 context.caller,
@@ -111,8 +106,6 @@ class KeysMutation:
                 now=context.clock(),
                 resolve=context.embeddable,
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         return CreateEmbedTokenPayload(
             embed_token=EmbedToken.from_record(made.token), secret=made.secret
         )
@@ -125,12 +118,10 @@ class KeysMutation:
         self, info: Info, id: Annotated[strawberry.ID, ID_ARG]
     ) -> EmbedToken:
         context = info.context
-        try:
+        with domain_errors():
             await org_service.revoke_embed_token(
                 context.db, context.caller, str(id), now=context.clock()
             )
-        except DomainError as exc:
-            raise from_domain(exc) from None
         token = await org_service.embed_token(context.db, context.caller.org_id, str(id))
         assert token is not None
         return EmbedToken.from_record(token)
