@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import jwt
 
@@ -30,6 +31,8 @@ API_KEY_PREFIX = "ugk_"
 EMBED_TOKEN_PREFIX = "uge_"
 # Tolerated clock difference between the token issuer and the gateway.
 CLOCK_LEEWAY_SECONDS = 60
+# Member tokens whose signature is not checked again (oldest dropped first).
+VERIFIED_TOKENS_KEPT = 1024
 
 
 class AuthError(Exception):
@@ -148,6 +151,8 @@ class Authenticator:
         self._clock = clock
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self.last_used = LastUsed(db)
+        # Claims of HS256 tokens whose signature checked out, by the token's text.
+        self._hs256_claims: dict[str, dict[str, Any]] = {}
 
     async def caller(self, authorization: str | None) -> Caller:
         """Whoever the ``Authorization`` header names; the service token names the service."""
@@ -219,7 +224,17 @@ class Authenticator:
             return key.key, ["RS256"]
         raise AuthError(f"tokens signed with {alg!r} are not accepted")
 
-    async def _member_caller(self, token: str) -> Caller:
+    async def _verified_claims(self, token: str) -> dict[str, Any]:
+        """The token's claims once its signature and audience check out.
+
+        An HS256 token's check depends only on its text and the configured secret, so a token
+        seen before is not checked again (a client sends the same token for its whole life).
+        Expiry and ``nbf`` are checked against the clock, and the member read, on every request.
+        RS256 tokens are checked every time: the issuer may withdraw a key from its JWKS.
+        """
+        claims = self._hs256_claims.get(token)
+        if claims is not None:
+            return claims
         key, algorithms = await self._signing_key(token)
         try:
             claims = jwt.decode(
@@ -237,6 +252,14 @@ class Authenticator:
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from None
+        if algorithms == ["HS256"]:
+            if len(self._hs256_claims) >= VERIFIED_TOKENS_KEPT:
+                del self._hs256_claims[next(iter(self._hs256_claims))]  # the oldest
+            self._hs256_claims[token] = claims
+        return claims
+
+    async def _member_caller(self, token: str) -> Caller:
+        claims = await self._verified_claims(token)
         exp = claims["exp"]
         if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
             # NaN compares false with everything: it would never expire.

@@ -106,15 +106,21 @@ class Plan:
     name: str | None
     variables: tuple[VariableDefinitionNode, ...]
     root: Selection
-    # Response paths of the object fields: where the actual cost counts returned rows.
+    # Response paths of the object fields where the actual cost counts returned rows.
     object_paths: tuple[tuple[str, ...], ...]
 
 
 def _object_paths(selection: Selection, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The object fields where :func:`returned_rows` can count something: a list of objects,
+    or an object that selects a row list (``edges``, ``nodes``) under that response key. Every
+    other object path adds nothing to the count, so the walk skips it (the activity log's 50
+    nodes, their members and models)."""
     paths = []
     for step in selection.steps:
         if step.children is not None:
-            paths.append((*path, step.key))
+            counts = step.is_list or any(child.key in ROW_LISTS for child in step.children.steps)
+            if counts:
+                paths.append((*path, step.key))
             paths += _object_paths(step.children, (*path, step.key))
     return paths
 
