@@ -123,54 +123,30 @@ async def embed_token_created(
     )
 
 
-async def _revoked(
+# What revoking each kind of credential is called in the log.
+_REVOKED = {API_KEY: actions.API_KEY_REVOKED, EMBED_TOKEN: actions.EMBED_TOKEN_REVOKED}
+
+
+async def credential_revoked(
     conn: AsyncConnection,
     *,
     org_id: str,
-    action: str,
     target_type: str,
     target_id: str,
     actor: Actor,
     at: datetime,
 ) -> None:
-    """A credential revoked: ``revoked_at`` from none to ``at``."""
+    """An API key or embed token revoked (``target_type``: ``API_KEY`` or ``EMBED_TOKEN``):
+    ``revoked_at`` from none to ``at``."""
     await record(
         conn,
         org_id=org_id,
         actor=actor,
-        action=action,
+        action=_REVOKED[target_type],
         target_type=target_type,
         target_id=target_id,
         before={"id": target_id, "revoked_at": None},
         after={"id": target_id, "revoked_at": at},
-        at=at,
-    )
-
-
-async def embed_token_revoked(
-    conn: AsyncConnection, *, org_id: str, token_id: str, actor: Actor, at: datetime
-) -> None:
-    await _revoked(
-        conn,
-        org_id=org_id,
-        action=actions.EMBED_TOKEN_REVOKED,
-        target_type=EMBED_TOKEN,
-        target_id=token_id,
-        actor=actor,
-        at=at,
-    )
-
-
-async def api_key_revoked(
-    conn: AsyncConnection, *, org_id: str, key_id: str, actor: Actor, at: datetime
-) -> None:
-    await _revoked(
-        conn,
-        org_id=org_id,
-        action=actions.API_KEY_REVOKED,
-        target_type=API_KEY,
-        target_id=key_id,
-        actor=actor,
         at=at,
     )
 

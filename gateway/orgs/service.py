@@ -155,8 +155,13 @@ async def revoke_api_key(
         await require_org(conn, org_id)
         revoked = await api_key_queries.revoke_api_key(conn, org_id=org_id, key_id=key_id, now=now)
         if revoked:
-            await audit.api_key_revoked(
-                conn, org_id=org_id, key_id=key_id, actor=actor_of(by), at=now
+            await audit.credential_revoked(
+                conn,
+                org_id=org_id,
+                target_type=audit.API_KEY,
+                target_id=key_id,
+                actor=actor_of(by),
+                at=now,
             )
     if not revoked:
         raise NotFound("active API key", key_id, "keyId")
@@ -260,8 +265,13 @@ async def revoke_embed_token(db: Database, by: Caller, token_id: str, *, now: da
             conn, org_id=by.org_id, token_id=token_id, now=now
         )
         if revoked:
-            await audit.embed_token_revoked(
-                conn, org_id=by.org_id, token_id=token_id, actor=actor_of(by), at=now
+            await audit.credential_revoked(
+                conn,
+                org_id=by.org_id,
+                target_type=audit.EMBED_TOKEN,
+                target_id=token_id,
+                actor=actor_of(by),
+                at=now,
             )
     if not revoked:
         raise NotFound("active embed token", token_id, "id")
