@@ -21,6 +21,7 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -87,24 +88,39 @@ def _remove_parts(directory: Path, job_id: str, keep: Path | None = None) -> Non
                 part.unlink()
 
 
+async def _end(
+    conn: AsyncConnection,
+    job: BulkExportRecord,
+    claim: str,
+    status: BulkExportStatus,
+    *,
+    now: datetime,
+    **values: Any,
+) -> bool:
+    """End a job still held under ``claim`` with ``status`` and send its finished webhook, in
+    the caller's transaction; False when another worker took it over."""
+    ended = await queries.update_claimed(
+        conn,
+        org_id=job.org_id,
+        job_id=job.id,
+        claim=claim,
+        status=str(status),
+        finished_at=now,
+        lease_until=None,
+        **values,
+    )
+    if ended:
+        done = await queries.job_by_id(conn, org_id=job.org_id, job_id=job.id)
+        assert done is not None
+        await _notify(conn, done, now)
+    return ended
+
+
 async def _fail(
     db: Database, job: BulkExportRecord, claim: str, error: str, *, now: datetime
 ) -> None:
     async with db.write() as conn:
-        ended = await queries.update_claimed(
-            conn,
-            org_id=job.org_id,
-            job_id=job.id,
-            claim=claim,
-            status=str(BulkExportStatus.FAILED),
-            error=error[:300],
-            finished_at=now,
-            lease_until=None,
-        )
-        if ended:
-            failed = await queries.job_by_id(conn, org_id=job.org_id, job_id=job.id)
-            assert failed is not None
-            await _notify(conn, failed, now)
+        await _end(conn, job, claim, BulkExportStatus.FAILED, now=now, error=error[:300])
     log.warning("bulk export failed", extra={"bulk_export_id": job.id, "error": error})
 
 
@@ -182,23 +198,18 @@ async def run_job(
     now = clock()
     size = part.stat().st_size
     async with db.write() as conn:
-        held = await queries.update_claimed(
+        held = await _end(
             conn,
-            org_id=job.org_id,
-            job_id=job.id,
-            claim=claim,
-            status=str(BulkExportStatus.COMPLETED),
+            job,
+            claim,
+            BulkExportStatus.COMPLETED,
+            now=now,
             rows=rows,
             size_bytes=size,
             file_name=final.name,
-            finished_at=now,
             expires_at=now + options.ttl,
-            lease_until=None,
         )
         if held:
-            done = await queries.job_by_id(conn, org_id=job.org_id, job_id=job.id)
-            assert done is not None
-            await _notify(conn, done, now)
             # Renamed before the commit: should the commit fail, the job stays RUNNING and is
             # written again once its lease runs out, never COMPLETED without its file.
             os.replace(part, final)
