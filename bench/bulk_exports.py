@@ -34,6 +34,7 @@ from bench.export_data import ADMIN, FIRST_DAY, LAST_DAY, ORG, prepare
 from bench.report import Row, save
 from gateway.config import Settings
 from gateway.orgs.credentials import issue_member_token
+from tests.support import free_port
 
 SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,15 +46,6 @@ POLL = "query($id: ID!) { bulkExport(id: $id) { status rows sizeBytes errorMessa
 AT = datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day, 12, tzinfo=UTC)
 TARGET = 1.2
 MB = 1024 * 1024
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _peak_mb(pid: int) -> float:
@@ -117,7 +109,7 @@ async def _graphql(
 async def measure(url: str, requests: int, fmt: str) -> list[Row]:
     directory = tempfile.mkdtemp(prefix="bench-bulk-")
     env = _env(url, directory)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), "--workers", "1"],
