@@ -6,17 +6,15 @@ under the token as the original does."""
 
 from __future__ import annotations
 
-import hashlib
-
 from graphql import GraphQLError, OperationDefinitionNode, parse
 
-from resolvers.documents import canonical
+from resolvers.documents import canonical, sha256
 from resolvers.documents.manifest import digest_of
 
 
 def canonical_digest(text: str) -> str | None:
     form = canonical(text)
-    return None if form is None else hashlib.sha256(form.encode()).hexdigest()
+    return None if form is None else sha256(form)
 
 
 class EmbeddableDocuments:
