@@ -23,7 +23,7 @@ from gateway.orgs.inputs import OrganizationIn
 from gateway.orgs.records import OrgRecord, PlanRecord
 from gateway.orgs.service import require_org
 from gateway.storage.db import Database
-from gateway.storage.locks import hold_orgs
+from gateway.storage.locks import hold_every_model, hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage.rollups import rebuild_ai_rollups
 
@@ -52,6 +52,8 @@ async def put_organization(
     async with db.write() as conn:
         # Batches in flight finish first; later ones see the new zone, anchor and plans.
         await hold_orgs(conn, [org_id], exclusive=True)
+        # Before anything is written: a tier change moving calls waits, or is waited for.
+        await hold_every_model(conn)
         existing = await org_queries.get_org(conn, org_id=org_id)
         active = body.active_since or (existing.active_since if existing else today)
         await org_queries.upsert_org(

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from gateway.catalog import queries as catalog_queries
 from gateway.catalog.defaults import CATALOG_PRICES_FROM, DEFAULT_CATALOG, default_label
 from gateway.catalog.inputs import ModelIn
@@ -21,42 +23,54 @@ from gateway.storage.versions import move_catalog_version
 class SavedModel:
     model: ModelRecord
     prices: list[PriceRecord]
-    created: bool
+    # The model as it was (None: it is new).
+    before: ModelRecord | None
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+    @property
+    def regrouped(self) -> bool:
+        """Its provider or tier changed: its calls count under another bar of By model."""
+        if self.before is None:
+            return False
+        return (self.before.provider, self.before.tier) != (self.model.provider, self.model.tier)
 
 
-async def put_model(db: Database, model_id: str, body: ModelIn) -> SavedModel:
-    """Add or update a model and append its prices, all or nothing."""
+async def save_model(conn: AsyncConnection, model_id: str, body: ModelIn) -> SavedModel:
+    """Add or update a model and append its prices, in the caller's write transaction (which
+    moves the model's calls when it regroups them: gateway/model_catalog.py)."""
     label = body.label or default_label(body.provider, body.tier)
-    async with db.write() as conn:
-        # A new price waits for the batches pricing calls of this model (gateway/storage/locks.py).
-        await hold_models(conn, [model_id], exclusive=True)
-        known = bool(await catalog_queries.models_by_ids(conn, ids=[model_id]))
-        await catalog_queries.upsert_model(
-            conn, model_id=model_id, provider=body.provider.value, tier=body.tier, label=label
+    # A new price waits for the batches pricing calls of this model (gateway/storage/locks.py).
+    await hold_models(conn, [model_id], exclusive=True)
+    known = await catalog_queries.models_by_ids(conn, ids=[model_id])
+    await catalog_queries.upsert_model(
+        conn, model_id=model_id, provider=body.provider.value, tier=body.tier, label=label
+    )
+    stored = {
+        row.effective_from: row
+        for row in await catalog_queries.prices_for_model(conn, model_id=model_id)
+    }
+    last_call = await catalog_queries.latest_call_at(conn, model_id=model_id)
+    for index, price in enumerate(body.prices):
+        at = price.effective_from.astimezone(UTC)
+        figures = (
+            usd_to_int(price.input_usd_per_million),
+            usd_to_int(price.output_usd_per_million),
         )
-        stored = {
-            row.effective_from: row
-            for row in await catalog_queries.prices_for_model(conn, model_id=model_id)
-        }
-        last_call = await catalog_queries.latest_call_at(conn, model_id=model_id)
-        for index, price in enumerate(body.prices):
-            at = price.effective_from.astimezone(UTC)
-            figures = (
-                usd_to_int(price.input_usd_per_million),
-                usd_to_int(price.output_usd_per_million),
+        if check_new_price(index, at, figures, stored.get(at), last_call):
+            await catalog_queries.insert_price(
+                conn,
+                model_id=model_id,
+                effective_from=at,
+                input_micros_per_million=figures[0],
+                output_micros_per_million=figures[1],
             )
-            if check_new_price(index, at, figures, stored.get(at), last_call):
-                await catalog_queries.insert_price(
-                    conn,
-                    model_id=model_id,
-                    effective_from=at,
-                    input_micros_per_million=figures[0],
-                    output_micros_per_million=figures[1],
-                )
-        prices = await catalog_queries.prices_for_model(conn, model_id=model_id)
-        await move_catalog_version(conn)
+    prices = await catalog_queries.prices_for_model(conn, model_id=model_id)
+    await move_catalog_version(conn)
     model = ModelRecord(model_id, body.provider, body.tier, label)
-    return SavedModel(model, prices, created=not known)
+    return SavedModel(model, prices, before=known[0] if known else None)
 
 
 async def ensure_default_catalog(db: Database) -> None:

@@ -37,7 +37,7 @@ from gateway.maintenance import queries as verify_queries
 from gateway.maintenance.queries import ROLLUPS, Rollup, snapshot
 from gateway.orgs import queries as org_queries
 from gateway.storage.db import Database
-from gateway.storage.locks import hold_orgs
+from gateway.storage.locks import hold_every_model, hold_orgs
 from gateway.storage.versions import move_versions
 from gateway.usage import queries as usage_queries
 from gateway.usage.rollups import rebuild_ai_rollups
@@ -307,6 +307,7 @@ async def rebuild_org(db: Database, org_id: str, *, now: datetime | None = None)
     """
     async with db.write() as conn:
         await hold_orgs(conn, [org_id], exclusive=True)
+        await hold_every_model(conn)
         zone = await _zone_of(conn, org_id)
         models = {m.id: m for m in await catalog_queries.all_models(conn)}
         await rebuild_ai_rollups(conn, org_id=org_id, zone=zone, models=models)

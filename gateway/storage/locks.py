@@ -6,7 +6,9 @@ bucketed or bounded (time zone, billing anchor, plan history, a rebuild of the r
 row ``FOR UPDATE``. So a settings change waits for the batches in flight and the batches after
 it read the new settings, never the old ones; batches of one organization still run side by
 side. Rows are taken in id order, so two writers never wait for each other in a circle. A
-model's prices follow the same rule: ingest shares the model's row, a new price takes it.
+model's prices and tier follow the same rule: ingest shares the model's row, a new price or tier
+takes it; a recount of an organization's rollups shares every model's row after its own, so a
+model's calls moving to another tier wait for it, or it for them.
 
 SQLite needs none of it: a write transaction holds the whole database (``BEGIN IMMEDIATE``).
 """
@@ -29,6 +31,13 @@ async def hold_orgs(conn: AsyncConnection, ids: Iterable[str], *, exclusive: boo
 async def hold_models(conn: AsyncConnection, ids: Iterable[str], *, exclusive: bool) -> None:
     """Lock these models' rows (and so their price lists) until the transaction ends."""
     await _hold(conn, ai_models.c.id, ids, exclusive=exclusive)
+
+
+async def hold_every_model(conn: AsyncConnection) -> None:
+    """Share every model's row until the transaction ends: its provider and tier stay as read."""
+    if conn.dialect.name != "postgresql":
+        return
+    await conn.execute(select(ai_models.c.id).order_by(ai_models.c.id).with_for_update(read=True))
 
 
 async def _hold(

@@ -1,17 +1,20 @@
-"""Rebuilding an organization's AI rollups from its calls (after a time-zone change)."""
+"""Recounting AI rollups from the calls: an organization's after a time-zone change, a model's
+after its provider or tier changes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.catalog.records import ModelRecord
 from gateway.core.calendar import local_midnight
+from gateway.orgs import queries as org_queries
 from gateway.usage import queries, rules, writes
-from gateway.usage.sums import CallFacts, ai_rollup_rows, call_deltas, rollup_rows
+from gateway.usage.sums import CallFacts, RollupSums, ai_rollup_rows, call_deltas, rollup_rows
 
 
 async def rebuild_ai_rollups(
@@ -62,8 +65,53 @@ async def _add(
         if sign > 0:
             await writes.add_to_ai_rollups(conn, rollups=ai_rollup_rows(facts, {org_id: zone}))
             continue
-        deltas = call_deltas(facts, {org_id: zone})
-        for sums in deltas.values():
-            sums.calls, sums.credits_e4 = -sums.calls, -sums.credits_e4
-            sums.cost_micros, sums.tokens = -sums.cost_micros, -sums.tokens
+        deltas = {key: -sums for key, sums in call_deltas(facts, {org_id: zone}).items()}
         await writes.add_to_ai_rollups(conn, rollups=rollup_rows(deltas))
+
+
+# The rollups that count a call under its model's provider and tier, in the order every writer
+# takes them (writes.AI_ROLLUPS).
+_BY_MODEL = ("daily_by_model", "monthly_by_model")
+
+
+async def move_model_calls(
+    conn: AsyncConnection, *, before: ModelRecord, after: ModelRecord
+) -> None:
+    """Move a model's calls from its old provider and tier to its new ones, in the by-model
+    rollups of every organization (the others do not count tiers).
+
+    The caller holds the model's row exclusively, so no batch of it is in flight, and a rebuild
+    (which shares every model's row) waits. Only calls still kept raw can move: the months whose
+    calls were dropped (retention) keep them under the tier they were counted with. All rows are
+    added in one statement per rollup, in key order, as a batch adds its deltas: a batch of
+    another model of either tier waits for the move, or the move for it, never both.
+    """
+    org_ids = await writes.orgs_with_calls_of(conn, model_id=before.id)
+    if not org_ids:
+        return
+    # Read, not shared: a settings change shares every model's row first, so it waits for the
+    # move (and the move reads the zone it committed, or the zone before it).
+    orgs = await org_queries.orgs_by_ids(conn, ids=org_ids)
+    zones = {org.id: ZoneInfo(org.time_zone) for org in orgs}
+    moved: dict[str, dict[tuple[Any, ...], RollupSums]] = {name: {} for name in _BY_MODEL}
+    for org_id in org_ids:
+        async for chunk in writes.stream_ai_calls(conn, org_id=org_id, model_id=before.id):
+            for model, sign in ((before, -1), (after, 1)):
+                facts = [CallFacts.of(call, model) for call in chunk]
+                for key, sums in call_deltas(facts, zones).items():
+                    org, day, month, mode, _reason, _member, provider, tier = key
+                    for name, bucket in zip(_BY_MODEL, (day, month), strict=True):
+                        row_key = (org, bucket, mode, provider, tier)
+                        target = moved[name].setdefault(row_key, RollupSums())
+                        target += sums if sign > 0 else -sums
+    await writes.add_to_ai_rollups(
+        conn,
+        rollups={
+            name: [
+                {**dict(zip(writes.AI_ROLLUPS[name][1], key, strict=True)), **sums.as_columns()}
+                for key, sums in rows.items()
+            ]
+            for name, rows in moved.items()
+        },
+    )
+    await writes.delete_empty_rollup_rows(conn, names=_BY_MODEL, org_ids=org_ids)

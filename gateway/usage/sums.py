@@ -68,6 +68,12 @@ class RollupSums:
         self.tokens += other.tokens
         return self
 
+    def __neg__(self) -> RollupSums:
+        out = RollupSums()
+        out.calls, out.credits_e4 = -self.calls, -self.credits_e4
+        out.cost_micros, out.tokens = -self.cost_micros, -self.tokens
+        return out
+
     def as_tuple(self) -> tuple[int, int, int, int]:
         return (self.calls, self.credits_e4, self.cost_micros, self.tokens)
 

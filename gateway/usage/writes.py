@@ -302,16 +302,37 @@ async def delete_ai_rollups(
         await conn.execute(stmt)
 
 
+async def delete_empty_rollup_rows(
+    conn: AsyncConnection, *, names: Sequence[str], org_ids: Sequence[str]
+) -> None:
+    """The rows of these rollups and organizations that count no call any more."""
+    for name in names:
+        table, _key = AI_ROLLUPS[name]
+        await conn.execute(
+            table.delete().where(table.c.org_id.in_(list(org_ids)), table.c.calls == 0)
+        )
+
+
+async def orgs_with_calls_of(conn: AsyncConnection, *, model_id: str) -> list[str]:
+    """The organizations that have calls of this model stored, in id order."""
+    stmt = select(ai_calls.c.org_id).where(ai_calls.c.model_id == model_id).distinct()
+    return sorted(org_id for (org_id,) in await conn.execute(stmt))
+
+
 async def stream_ai_calls(
     conn: AsyncConnection,
     *,
     org_id: str,
     start: datetime | None = None,
     end: datetime | None = None,
+    model_id: str | None = None,
     chunk: int = 5_000,
 ) -> AsyncIterator[list[CallRecord]]:
-    """Every call of an organization (in ``[start, end)``) in chunks, for re-bucketing."""
+    """Every call of an organization (in ``[start, end)``, of ``model_id``) in chunks, for
+    re-bucketing."""
     stmt = select(ai_calls).where(ai_calls.c.org_id == org_id)
+    if model_id is not None:
+        stmt = stmt.where(ai_calls.c.model_id == model_id)
     if start is not None:
         stmt = stmt.where(ai_calls.c.occurred_at >= start)
     if end is not None:

@@ -34,6 +34,12 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "any organization: an operator's rare write, a multi-shard read by model",
     ),
     (
+        r"SELECT DISTINCT ai_calls\.org_id FROM ai_calls WHERE ai_calls\.model_id = \$1::VARCHAR",
+        "a model's new provider or tier moves its calls in every organization that has any: "
+        "an operator's rare write, a multi-shard read by model, then each organization's calls "
+        "are read by its org_id",
+    ),
+    (
         r"SELECT DISTINCT alert_rules\.org_id FROM alert_rules WHERE alert_rules\.kind IN .*",
         "the periodic forecast check lists the organizations that have a run-out rule (a "
         "multi-shard read once a minute, then each organization's own evaluation is routed)",

@@ -1,7 +1,7 @@
 """Writes that touch one organization's numbers, sent at the same moment in a seeded random
-order: AI-call and interview batches, purchases, and settings changes (time zone, billing anchor)
-that re-bucket what is stored. After every round, ``verify`` (a recount from the raw events)
-finds nothing to correct.
+order: AI-call and interview batches, purchases, settings changes (time zone, billing anchor)
+that re-bucket what is stored, and a new tier for the batches' model, which moves its calls.
+After every round, ``verify`` (a recount from the raw events) finds nothing to correct.
 
 On PostgreSQL each write runs in its own transaction on its own connection, so without an
 order between them a batch bucketed in the old zone lands after the re-bucketing
@@ -114,6 +114,12 @@ async def test_settings_changes_racing_batches_leave_nothing_to_correct(
                 headers=SERVICE,
             ),
             client.put(f"/v1/orgs/{ORG}", json=_org_body(zone, anchor), headers=SERVICE),
+            # The batches' model changes tier: its calls move to another By model bar.
+            client.put(
+                "/v1/models/claude-sonnet-4-5",
+                json={"provider": "ANTHROPIC", "tier": f"Sonnet r{round_}"},
+                headers=SERVICE,
+            ),
         ]
         rng.shuffle(writes)
         delays = [rng.uniform(0, 0.05) for _ in writes]

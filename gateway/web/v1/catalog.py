@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.catalog import service as catalog_service
 from gateway.catalog.inputs import ModelIn
 from gateway.core.money import format_decimal, usd_from_int
+from gateway.model_catalog import put_model as put_catalog_model
 from gateway.web.responses import JSONResponse
 from gateway.web.v1.common import parse, path_id, require_service_token
 
@@ -16,7 +16,7 @@ async def put_model(request: Request) -> Response:
     state = require_service_token(request)
     model_id = path_id(request, "modelId")
     body = await parse(request, ModelIn)
-    saved = await catalog_service.put_model(state.db, model_id, body)
+    saved = await put_catalog_model(state.db, model_id, body)
     model = saved.model
     payload = {
         "id": model.id,
