@@ -295,3 +295,36 @@ async def test_a_time_zone_change_after_a_drop_keeps_every_call_counted_once(
         ]
         october = (await cards(pclient, "2026-10-01", "2026-10-31"))["summary"]
         assert october["calls"] == len(in_october), zone
+
+
+async def test_a_new_tier_after_a_drop_moves_the_kept_calls_only(
+    pdb: Database, pclient: httpx.AsyncClient
+) -> None:
+    instants = ["2026-07-10T10:00:00Z", "2026-09-30T18:00:00Z", "2026-11-10T10:00:00Z"]
+    calls = [
+        ai_call(f"t{n}", occurred_at=at, credits=f"{n + 1}.25") for n, at in enumerate(instants)
+    ]
+    assert (await _ingest(pclient, calls)).json()["accepted"] == len(calls)
+    await maintain(pdb, now=NOW, ahead=1, retention_months=2)
+    body = {"provider": "ANTHROPIC", "tier": "Sonnet 4.5"}
+    response = await pclient.put("/v1/models/claude-sonnet-4-5", json=body, headers=SERVICE)
+    assert response.status_code == 200, response.text
+    # July's raw calls are gone: its rollups keep the tier they were counted under.
+    july = await cards(pclient, "2026-07-01", "2026-07-31")
+    assert july["byModel"] == [
+        {"label": "Anthropic Sonnet", "creditsCharged": "1.2500", "calls": 1}
+    ]
+    kept = await cards(pclient, "2026-09-01", "2026-11-30")
+    assert kept["byModel"] == [
+        {"label": "Anthropic Sonnet 4.5", "creditsCharged": "5.5000", "calls": 2}
+    ]
+    whole = await cards(pclient, "2026-06-01", "2026-11-30")
+    assert [(m["label"], m["calls"]) for m in whole["byModel"]] == [
+        ("Anthropic Sonnet 4.5", 2),
+        ("Anthropic Sonnet", 1),
+    ]
+    assert await verify_org(pdb, "acme") == []
+    # A time-zone change afterwards recounts the kept months under the new tier.
+    await put_org(pclient, "acme", time_zone="Asia/Tokyo")
+    assert (await cards(pclient, "2026-06-01", "2026-11-30"))["byModel"] == whole["byModel"]
+    assert await verify_org(pdb, "acme") == []
