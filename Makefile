@@ -70,7 +70,8 @@ schema: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/usage-gateway demo
 
-# Every benchmark in turn (bench/all.py), then one table of bench/results/*.json; needs wrk.
+# Every benchmark in turn (bench/all.py), then one table of bench/results/*.json, written also
+# into docs/benchmarks.md (Latest results, bench/docs.py); needs wrk.
 bench: $(STAMP)
 	$(BIN)/python -m bench.all
 

@@ -2,7 +2,8 @@
 
 Each module runs in its own process (a failure or a missing module is noted and the rest still
 run); the table is read back from ``bench/results/*.json``, so a result kept from an earlier run
-of a benchmark that was skipped this time still shows, with its date.
+of a benchmark that was skipped this time still shows, with its date. At the end the *Latest
+results* section of docs/benchmarks.md is rewritten from the same files (``bench/docs.py``).
 
     .venv/bin/python -m bench.all                 # everything
     .venv/bin/python -m bench.all load exports    # only these
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.report import RESULTS, Row, load, table
+from bench import docs
+from bench.report import RESULTS, Row, recorded, summary, table
 
 # In order: usage_page builds the dataset that load serves.
 BENCHMARKS = [
@@ -57,17 +58,11 @@ def run(name: str, left_s: float) -> str:
 def collected(directory: Path = RESULTS) -> list[Row]:
     """Every saved row, grouped by benchmark and marked with its date (files in another
     format, such as bench-quick's, are left out)."""
-    rows: list[Row] = []
-    for path in sorted(directory.glob("*.json")):
-        document = json.loads(path.read_text())
-        if not isinstance(document, dict) or "rows" not in document:
-            continue
-        recorded = str(document.get("recorded", ""))[:10]
-        rows += [
-            Row(f"{path.stem}: {row.what}", row.target, f"{row.result} ({recorded})", row.met)
-            for row in load(path)
-        ]
-    return rows
+    return [
+        Row(f"{run.name}: {row.what}", row.target, f"{row.result} ({run.recorded[:10]})", row.met)
+        for run in recorded(directory)
+        for row in run.rows
+    ]
 
 
 def main() -> None:
@@ -83,7 +78,11 @@ def main() -> None:
     print("\n".join(notes))
     print(f"all benchmarks: {time.perf_counter() - started:.0f} s")
     print()
-    print(table(collected()))
+    rows = collected()
+    print(table(rows))
+    print()
+    print(f"{summary(rows)} (rows without a target are context)")
+    print(docs.update())
 
 
 if __name__ == "__main__":
