@@ -107,9 +107,7 @@ class ConsumptionPage:
     async def total_interviews(self) -> int:
         """Interviews completed or partially completed in the period (simulations never)."""
         return await self._read(
-            consumption_queries.interviews_completed_or_partial,
-            start=self.span.start,
-            end=self.span.end,
+            consumption_queries.interviews_done, first=self.span.first_day, end=self.span.end_day
         )
 
     async def credits_used(self) -> int:
@@ -195,17 +193,21 @@ class ConsumptionPage:
             status_rows = await consumption_queries.totals_by_status(
                 conn, org_id=self.org_id, first=start.date(), end=whole_end
             )
-            partial = 0
+            partial = partial_interviews = 0
             if end > local_midnight(whole_end, zone):
-                partial = await consumption_queries.credits_between(
-                    conn, org_id=self.org_id, start=local_midnight(whole_end, zone), end=end
+                partial, partial_interviews = await consumption_queries.partial_day(
+                    conn,
+                    org_id=self.org_id,
+                    since=start,
+                    start=local_midnight(whole_end, zone),
+                    end=end,
                 )
-            interviews = await consumption_queries.interviews_completed_or_partial(
-                conn, org_id=self.org_id, start=start, end=end
+            interviews = await consumption_queries.interviews_done(
+                conn, org_id=self.org_id, first=start.date(), end=whole_end
             )
-            return status_rows, partial, interviews
+            return status_rows, partial, interviews + partial_interviews
 
-        # One connection for the three statements, retried whole when a replica fails.
+        # One connection for the statements, retried whole when a replica fails.
         status_rows, partial, interviews = await self.db.run(read)
         previous = sum(row.credits_e4 for row in status_rows) + partial
         current = await self.credits_used()
