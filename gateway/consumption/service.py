@@ -37,6 +37,7 @@ from gateway.core.errors import DomainError, NotFound
 from gateway.core.memo import RequestMemo
 from gateway.core.periods import Period
 from gateway.orgs import queries as org_queries
+from gateway.orgs import service as org_service
 from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
 from gateway.storage.versions import move_versions
@@ -223,7 +224,7 @@ class ConsumptionPage:
         target = self.span.last_day
         lo, hi = standing.window(target, today)
         plans, inputs = await asyncio.gather(
-            self._read(org_queries.plan_history),
+            org_service.plan_history(self.db, self.org_id, self.memo),
             self._read(
                 consumption_queries.ledger_inputs,
                 lo=lo,
