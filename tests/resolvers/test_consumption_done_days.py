@@ -22,6 +22,7 @@ from tests.resolvers.test_consumption_handmade import (
     new_org,
     plan,
 )
+from tests.support import count_statements, frontend_query, graphql
 
 # The clock of the tests is 2026-11-20 12:00 UTC: the previous year of this billing period is
 # 2025-11-01 00:00 to 2025-11-20 12:00 (UTC), a partial last day from 2025-11-20 00:00.
@@ -127,3 +128,18 @@ async def test_verify_detects_a_wrong_done_day_and_rebuild_repairs_it(
     await rebuild_org(db, "acme")
     assert await verify_org(db, "acme") == []
     assert await _stored(db) == STORED
+
+
+async def test_the_page_query_reads_the_plans_once_and_no_raw_event_of_whole_days(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    token = await new_org(client, "acme", plan_body=plan("10"), active_since="2025-10-01")
+    await ingest(client, EVENTS)
+    await graphql(client, frontend_query("consumption-page.graphql"), token=token)  # warm up
+    with count_statements(db) as statements:
+        body = await graphql(client, frontend_query("consumption-page.graphql"), token=token)
+    assert body["data"]["organization"]["consumption"]["previousYear"]["totalInterviews"] == 4
+    assert len(statements) <= 12, statements
+    assert sum("FROM plan_versions" in s for s in statements) == 1, statements
+    # Only the previous year's partial last day reads raw events.
+    assert sum("FROM interview_events" in s for s in statements) == 1, statements
