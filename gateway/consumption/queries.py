@@ -272,17 +272,27 @@ async def candidate_counts(
     return {(row.day, row.opening_id): int(row.n) for row in (await conn.execute(stmt)).all()}
 
 
-async def partial_day(
-    conn: AsyncConnection, *, org_id: str, since: datetime, start: datetime, end: datetime
+async def interviews_and_partial_day(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    first: date,
+    whole_end: date,
+    since: datetime,
+    day_start: datetime,
+    end: datetime,
 ) -> tuple[int, int]:
-    """Of the raw events in ``[start, end)`` (a range's partial last day: ``start`` its
-    midnight, ``since`` the range's start): their charges, and the interviews not simulated
-    with a COMPLETED or PARTIALLY_COMPLETED event among them and none in ``[since, start)``
-    (added to :func:`interviews_done` of the whole days before, the range's interviews).
+    """A range of whole local days ``[first, whole_end)`` (``since``: the first one's
+    midnight) and a partial last day ``[day_start, end)`` (``day_start``: ``whole_end``'s
+    midnight; empty when ``end == day_start``), in one statement: the interviews not simulated
+    with a COMPLETED or PARTIALLY_COMPLETED event in the range, and the charges of the partial
+    day's events.
 
-    One indexed range scan of the day; each done event's interview looked up by its id.
+    The whole days' interviews are :func:`interviews_done`'s; the partial day's are read from
+    its raw events (one indexed range scan), each done event's interview looked up by its id:
+    counted when it has no SIMULATION event and no done event in ``[since, day_start)``.
     """
-    e = interview_events
+    e, t = interview_events, interview_done_days
     other = e.alias("other")
     done = [_inline(status) for status in DONE_STATUSES]
     counted = and_(
@@ -295,14 +305,20 @@ async def partial_day(
                 and_(
                     other.c.status.in_(done),
                     other.c.occurred_at >= since,
-                    other.c.occurred_at < start,
+                    other.c.occurred_at < day_start,
                 ),
             ),
         ),
     )
+    whole = (
+        select(func.coalesce(func.sum(t.c.interviews), 0))
+        .where(t.c.org_id == org_id, t.c.day >= first, t.c.day < whole_end, t.c.prev_day < first)
+        .scalar_subquery()
+    )
     stmt = select(
-        func.coalesce(func.sum(e.c.charge_e4), 0),
+        whole,
         func.count(func.distinct(case((counted, e.c.interview_id)))),
-    ).where(e.c.org_id == org_id, e.c.occurred_at >= start, e.c.occurred_at < end)
-    credits, interviews = (await conn.execute(stmt)).one()
-    return int(credits), int(interviews)
+        func.coalesce(func.sum(e.c.charge_e4), 0),
+    ).where(e.c.org_id == org_id, e.c.occurred_at >= day_start, e.c.occurred_at < end)
+    whole_days, partial, credits = (await conn.execute(stmt)).one()
+    return int(whole_days) + int(partial), int(credits)

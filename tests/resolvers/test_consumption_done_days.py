@@ -139,7 +139,7 @@ async def test_the_page_query_reads_the_plans_once_and_no_raw_event_of_whole_day
     with count_statements(db) as statements:
         body = await graphql(client, frontend_query("consumption-page.graphql"), token=token)
     assert body["data"]["organization"]["consumption"]["previousYear"]["totalInterviews"] == 4
-    assert len(statements) <= 12, statements
+    assert len(statements) <= 10, statements
     assert sum("FROM plan_versions" in s for s in statements) == 1, statements
     # Only the previous year's partial last day reads raw events.
     assert sum("FROM interview_events" in s for s in statements) == 1, statements
