@@ -9,11 +9,13 @@ from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from alembic import command
+from sqlalchemy import Connection, select, text
 
 from gateway.consumption.charges import NO_DAY
 from gateway.maintenance.verify import Difference, rebuild_org, verify_org
 from gateway.storage.db import Database
+from gateway.storage.migrate import alembic_config
 from gateway.storage.tables import interview_done_days
 from tests.resolvers.test_consumption_handmade import (
     consumption,
@@ -143,3 +145,33 @@ async def test_the_page_query_reads_the_plans_once_and_no_raw_event_of_whole_day
     assert sum("FROM plan_versions" in s for s in statements) == 1, statements
     # Only the previous year's partial last day reads raw events.
     assert sum("FROM interview_events" in s for s in statements) == 1, statements
+
+
+async def test_migration_0009_back_fills_what_ingest_keeps(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await new_org(client, "acme", plan_body=plan("10"), active_since="2025-10-01")
+    await ingest(client, EVENTS)
+    # East of UTC: 23:30 UTC on 31 October is 1 November in Tokyo.
+    await new_org(
+        client, "east", time_zone="Asia/Tokyo", plan_body=plan("10"), active_since="2025-10-01"
+    )
+    await ingest(client, [{**event, "orgId": "east"} for event in EVENTS])
+    t = interview_done_days
+    query = select(t.c.org_id, t.c.day, t.c.prev_day, t.c.interviews).order_by(
+        t.c.org_id, t.c.day, t.c.prev_day
+    )
+    async with db.read() as conn:
+        kept = [tuple(row) for row in await conn.execute(query)]
+
+    def again(sync: Connection) -> None:
+        command.downgrade(alembic_config(sync), "0008")
+        command.upgrade(alembic_config(sync), "head")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(again)
+    async with db.read() as conn:
+        assert [tuple(row) for row in await conn.execute(query)] == kept
+    assert await _stored(db) == STORED
+    assert (date(2025, 11, 1), NO_DAY, 1) in [row[1:] for row in kept if row[0] == "east"]
+    assert await verify_org(db, "east") == []
