@@ -153,8 +153,8 @@ $$;
 -- organization's first period by each plan's rollover rule (no row before it was active).
 -- Periods that started before `lo` are over: one row each of the gateway's per-period rollup.
 -- Later ones count the daily rollup and the purchases day by day up to today (the purchases
--- made by `instant`); for the target's period, also the first day the balance fell to 0 or
--- below (its forecast's runsOutOn once it is over).
+-- made by `instant`); for the target's period once it is over, also the first day the
+-- balance fell to 0 or below (its forecast's runsOutOn).
 create function consumption_peer.books(org text, target date, today date, instant timestamptz)
 returns table (start date, end_day date, included bigint, rolled_over bigint, purchased bigint,
                used bigint, first_empty_day date)
@@ -231,7 +231,8 @@ language sql stable parallel safe rows 1 as $$
                     and p.occurred_at < consumption_peer.midnight(least(c.end_day, today + 1), o.zone)
                  ) m
             window w as (order by m.day)) r
-          where c.start >= o.lo and c.included + c.rolled + r.bought - r.used <= 0 and r.used > 0)
+          where c.start >= o.lo and not (c.start <= today and today < c.end_day)
+            and c.included + c.rolled + r.bought - r.used <= 0 and r.used > 0)
   from chain c cross join o
   where c.start <= target and target < c.end_day
 $$;

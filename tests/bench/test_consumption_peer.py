@@ -143,7 +143,7 @@ async def test_the_peer_computes_every_field_of_our_page(url: str) -> None:
 
 async def test_the_tight_organization_runs_out_and_the_comparison_sees_a_change(url: str) -> None:
     db, client, tokens = await peer.serve(url, [TIGHT])
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    conn = await peer.connect(url)
     try:
         await peer.install(conn)
         sides = peer.Sides(client, conn, tokens)
