@@ -104,7 +104,8 @@ class Sides:
 
 
 async def check(sides: Sides, orgs: list[str]) -> Comparison:
-    """Every field of every compared page; the pages compared are counted in ``pages``."""
+    """Every field of every compared page, differences prefixed with their organization and
+    period."""
     c = Comparison()
     for org in orgs:
         for name, variables in PERIODS.items():
@@ -113,7 +114,8 @@ async def check(sides: Sides, orgs: list[str]) -> Comparison:
             peer = await sides.peer(org, peer_params(variables))
             compare(ours, peer, c)
             # The second page of By opening: our cursor, the peer's own position.
-            info = ours["data"]["organization"]["consumption"]["byOpening"]["pageInfo"]
+            page = ((ours.get("data") or {}).get("organization") or {}).get("consumption")
+            info = page["byOpening"]["pageInfo"] if page else {"hasNextPage": False}
             nodes = peer["consumption"]["byOpening"]["nodes"]
             if info["hasNextPage"] and nodes:
                 after = nodes[-1]["position"]
@@ -223,9 +225,6 @@ async def run(args: argparse.Namespace) -> None:
         long = await alternate(sides, LONG, CURRENT, args.rounds)
         previous = await alternate(sides, LONG, PERIODS["PREVIOUS_BILLING_PERIOD"], args.rounds)
         short = await alternate(sides, SHORT, CURRENT, args.rounds)
-        events = await conn.fetchval(
-            "SELECT count(*) FROM interview_events WHERE org_id = $1", LONG
-        )
     finally:
         await conn.close()
         await client.aclose()
@@ -238,7 +237,7 @@ async def run(args: argparse.Namespace) -> None:
             True,
         ),
         *ratio_rows(
-            f"CURRENT_BILLING_PERIOD, 5 years ({events:,} events, {args.openings} openings), "
+            f"CURRENT_BILLING_PERIOD, 5 years (~{args.events:,} events, {args.openings} openings), "
             "one client, cache off",
             *long,
             target=True,
