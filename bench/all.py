@@ -28,6 +28,7 @@ BENCHMARKS = [
     "load",
     "ingest",
     "consumption_page",
+    "consumption_peer",
     "exports",
     "response_cache",
 ]

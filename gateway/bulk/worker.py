@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.orgs import service as org_service
 from gateway.storage.db import Database
+from gateway.storage.replicas import ReplicaSet
+from gateway.storage.routing import current_lsn, snapshot_database
 
 log = logging.getLogger("gateway.bulk")
 
@@ -53,6 +55,9 @@ class Options:
     ttl: timedelta
     lease: timedelta
     max_attempts: int = 3
+    # Where a job's rows are read: a replica that has every write committed before the job
+    # began, when there is one (GATEWAY_DATABASE_REPLICA_URLS), else the primary.
+    replicas: ReplicaSet | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Options:
@@ -152,15 +157,25 @@ async def _keep_lease(
 async def _write_leased(
     db: Database, job: BulkExportRecord, claim: str, part: Path, clock: Clock, options: Options
 ) -> int:
-    org = await org_service.organization(db, job.org_id)
+    as_of = await current_lsn(db) if options.replicas is not None else None
+    read_on: set[str] = set()
+    source = snapshot_database(
+        db, options.replicas, org_id=job.org_id, as_of=as_of, on_read=read_on.add
+    )
+    org = await org_service.organization(source, job.org_id)
     zone = ZoneInfo(org.time_zone) if org is not None else ZoneInfo("UTC")
-    writer = asyncio.ensure_future(write_file(db, job, part, zone=zone))
+    writer = asyncio.ensure_future(write_file(source, job, part, zone=zone))
     keeper = asyncio.ensure_future(_keep_lease(db, job, claim, clock, options))
     try:
         done, _ = await asyncio.wait({writer, keeper}, return_when=asyncio.FIRST_COMPLETED)
         if writer not in done:
             raise _LostClaim
-        return writer.result()
+        rows = writer.result()
+        if read_on:
+            log.info(
+                "bulk export read", extra={"bulk_export_id": job.id, "read_on": sorted(read_on)}
+            )
+        return rows
     finally:
         for task in (writer, keeper):
             if not task.done():
@@ -274,8 +289,11 @@ async def bulk_command(settings: Settings, *, once: bool) -> int:
     """``usage-gateway bulk``: the bulk export worker; ``--once`` runs what is waiting now,
     expires what is due, and returns. SIGTERM and SIGINT stop it after the job in progress."""
     db = Database.from_url(settings.database_url)
-    options = Options.from_settings(settings)
+    replicas = ReplicaSet.from_settings(settings, db)
+    options = replace(Options.from_settings(settings), replicas=replicas)
     clock = settings.clock
+    if replicas is not None:
+        replicas.start()
     try:
         if once:
             ran = 0
@@ -290,4 +308,6 @@ async def bulk_command(settings: Settings, *, once: bool) -> int:
         await run(db, clock=clock, options=options, stop=stop)
         return 0
     finally:
+        if replicas is not None:
+            await replicas.dispose()
         await db.dispose()

@@ -25,6 +25,7 @@ from enum import StrEnum
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from gateway.config import Settings
 from gateway.storage import wal_queries
 from gateway.storage.db import Database
 from gateway.storage.faults import STATEMENT_TIMEOUT, unavailable
@@ -130,6 +131,19 @@ class ReplicaSet:
             Replica(server_name(url), Database.from_url(url, limits=limits)) for url in urls
         ]
         return cls(primary, replicas, max_lag_s=max_lag_s, poll_s=poll_s)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, primary: Database) -> ReplicaSet | None:
+        """The replicas ``GATEWAY_DATABASE_REPLICA_URLS`` names (None: there are none)."""
+        if not settings.replica_urls:
+            return None
+        return cls.from_urls(
+            primary,
+            settings.replica_urls,
+            limits=DbLimits.from_settings(settings),
+            max_lag_s=settings.replica_max_lag_seconds,
+            poll_s=settings.replica_poll_seconds,
+        )
 
     def candidates(self) -> list[Replica]:
         """The replicas in rotation, starting with the next one's turn (round robin)."""

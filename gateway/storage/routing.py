@@ -72,6 +72,7 @@ class RequestDatabase(Database):
         versions: DataVersions | None,
         min_lsn: int | None = None,
         on_read: ReadListener = _ignore,
+        by_position: bool = False,
     ) -> None:
         super().__init__(replicas.primary.engine)
         self._primary = replicas.primary
@@ -79,6 +80,8 @@ class RequestDatabase(Database):
         self._org_id = org_id
         self._versions = versions
         self._min_lsn = min_lsn
+        # Fresh enough once it has replayed ``min_lsn``, whatever the versions (a job's reads).
+        self._by_position = by_position and min_lsn is not None
         self._on_read = on_read
         self._lock = asyncio.Lock()
         self._chosen = False
@@ -105,7 +108,7 @@ class RequestDatabase(Database):
 
     async def _choose(self) -> Replica | None:
         versions = self._versions
-        if versions is None:  # the request may not read on a replica
+        if versions is None and not self._by_position:  # it may not read on a replica
             return None
         for replica in self._replicas.candidates():
             try:
@@ -116,7 +119,9 @@ class RequestDatabase(Database):
                 else:
                     log.warning("replica %s skipped: %s", replica.name, type(exc).__name__)
                 continue
-            fresh = copy.org_version == versions.org and copy.catalog_version == versions.catalog
+            fresh = versions is None or (
+                copy.org_version == versions.org and copy.catalog_version == versions.catalog
+            )
             far_enough = self._min_lsn is None or (
                 copy.replayed is not None and copy.replayed >= self._min_lsn
             )
@@ -190,6 +195,24 @@ def request_database(
         return primary
     return RequestDatabase(
         replicas, org_id=org_id, versions=versions, min_lsn=min_lsn, on_read=on_read
+    )
+
+
+def snapshot_database(
+    primary: Database,
+    replicas: ReplicaSet | None,
+    *,
+    org_id: str,
+    as_of: int | None,
+    on_read: ReadListener = _ignore,
+) -> Database:
+    """The database a background job reads through: a replica that has replayed the primary's
+    WAL up to ``as_of`` (read when the job began: it then holds every write committed before),
+    else the primary. Its writes (a lease, the job's end) go to the primary."""
+    if replicas is None or not replicas.replicas or as_of is None:
+        return primary
+    return RequestDatabase(
+        replicas, org_id=org_id, versions=None, min_lsn=as_of, on_read=on_read, by_position=True
     )
 
 

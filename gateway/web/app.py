@@ -53,18 +53,6 @@ async def _healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _replicas(settings: Settings, primary: Database) -> ReplicaSet | None:
-    if not settings.replica_urls:
-        return None
-    return ReplicaSet.from_urls(
-        primary,
-        settings.replica_urls,
-        limits=DbLimits.from_settings(settings),
-        max_lag_s=settings.replica_max_lag_seconds,
-        poll_s=settings.replica_poll_seconds,
-    )
-
-
 def create_app(
     settings: Settings,
     *,
@@ -78,7 +66,7 @@ def create_app(
         settings.database_url, echo=settings.sql_echo, limits=DbLimits.from_settings(settings)
     )
     metrics = Metrics()
-    replicas = _replicas(settings, database)
+    replicas = ReplicaSet.from_settings(settings, database)
     state = AppState(
         settings=settings,
         db=database,

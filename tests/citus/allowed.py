@@ -62,6 +62,16 @@ CROSS_TENANT: list[tuple[str, str]] = [
         "the bulk export worker finds the files past their expiry in every organization (a "
         "multi-shard read per round; each job is then marked expired by its org_id)",
     ),
+    (
+        r"SELECT organizations\.id FROM organizations",
+        "bench.consumption_page's dataset builder lists the organizations of its own database "
+        "to build the missing ones (a benchmark's set-up, never the gateway)",
+    ),
+    (
+        r"drop schema if exists consumption_peer cascade; .*",
+        "bench/consumption_peer.sql creates the peer's SQL functions (DDL: it reads no row; "
+        "each function filters the tables it names by its organization argument)",
+    ),
 ]
 
 

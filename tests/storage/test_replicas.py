@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.storage.routing import parse_lsn
 from gateway.web.app import create_app
 from tests.faults.servers import PrivatePostgres
-from tests.storage.streaming import PrivateStandby, require_streaming_binaries
+from tests.storage.streaming import PrivateStandby
 from tests.support import (
     NOW,
     SERVICE,
@@ -40,23 +39,6 @@ BY_REASON = "{ organization { usage { byReason { label calls } } } }"
 # Alert rules change without moving the data versions: never read on a replica.
 ALERT_RULES = "{ organization { alertRules { id } } }"
 WAIT_S = 20
-
-
-@pytest.fixture(scope="module")
-def pair() -> Iterator[tuple[PrivatePostgres, PrivateStandby]]:
-    require_streaming_binaries()
-    primary = PrivatePostgres()
-    standby: PrivateStandby | None = None
-    try:
-        primary.start()
-        primary.new_database()
-        standby = PrivateStandby(primary)
-        standby.start()
-        yield primary, standby
-    finally:
-        if standby is not None:
-            standby.destroy()
-        primary.destroy()
 
 
 @asynccontextmanager
