@@ -12,6 +12,7 @@ named database and reused (``--fresh`` builds it again).
 
     .venv/bin/python -m bench.consumption_page            # 2M events; builds bench_consumption_2000000 once
     .venv/bin/python -m bench.consumption_page --quick    # 100,000 events, fewer rounds
+    .venv/bin/python -m bench.consumption_page --database NAME   # another copy of the dataset
 """
 
 from __future__ import annotations
@@ -186,8 +187,8 @@ async def _load(db: Database, org_id: str, *, years: int, events: int, openings:
         await rebuild_interview_rollups(conn, org_id=org_id, zone=ZoneInfo(ZONE))
 
 
-async def prepare(events: int, openings: int, fresh: bool) -> str:
-    name = f"bench_consumption_{events}_{openings}"
+async def prepare(events: int, openings: int, fresh: bool, name: str | None = None) -> str:
+    name = name or f"bench_consumption_{events}_{openings}"
     admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
     exists = bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
     if fresh and exists:
@@ -263,7 +264,7 @@ async def _history_read(db: Database, org_id: str, rounds: int) -> float:
 
 
 async def run(args: argparse.Namespace) -> None:
-    url = await prepare(args.events, args.openings, args.fresh)
+    url = await prepare(args.events, args.openings, args.fresh, args.database)
     settings = Settings(database_url=url, rate_limit_points=0)
     db = Database.from_url(url)
     app = create_app(settings, db=db, clock=fixed_clock(NOW))
@@ -368,6 +369,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="100,000 events, 40 rounds")
     parser.add_argument("--fresh", action="store_true", help="rebuild the dataset")
+    parser.add_argument(
+        "--database",
+        help="the dataset's database (default bench_consumption_EVENTS_OPENINGS); one built "
+        "with other --events or --openings is taken as it is",
+    )
     args = parser.parse_args()
     if args.quick:
         args.events, args.rounds = min(args.events, 100_000), min(args.rounds, 40)

@@ -74,7 +74,8 @@ class Organization(Node):
     )
     async def plan(self, info: Info) -> BillingPlan | None:
         today = local_day(info.context.clock(), ZoneInfo(self.time_zone))
-        plan = await org_service.plan_in_force(info.context.db, self.org_id, today)
+        context = info.context
+        plan = await org_service.plan_in_force(context.db, self.org_id, today, context.memo)
         return BillingPlan.from_record(plan) if plan is not None else None
 
     @strawberry.field(

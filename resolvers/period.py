@@ -45,7 +45,7 @@ async def period_for(info: Info, period: PeriodInput, *, org_id: str, time_zone:
     today = local_day(info.context.clock(), zone)
     anchor = 1
     if period.preset is not None and period.preset.follows_billing:
-        plan = await org_service.plan_in_force(info.context.db, org_id, today)
+        plan = await org_service.plan_in_force(info.context.db, org_id, today, info.context.memo)
         anchor = plan.billing_anchor_day if plan is not None else 1
     try:
         return resolve_period(

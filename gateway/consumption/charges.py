@@ -7,11 +7,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from gateway.consumption.enums import InterviewStatus
+from gateway.consumption.enums import DONE_STATUSES, InterviewStatus
 from gateway.consumption.records import InterviewEventRecord
 from gateway.core.calendar import local_day
 
 COMPLETED_WORTH_E4 = 10_000
+# The previous done day of an interview's first one: before every day.
+NO_DAY = date(1, 1, 1)
 
 
 class Counts:
@@ -116,6 +118,26 @@ def contribution(events: Sequence[InterviewEventRecord], zone: ZoneInfo) -> Cont
             if not simulated or event.status is InterviewStatus.SIMULATION:
                 counts.firsts += 1
     return out
+
+
+# (local day, previous local day the interview was done) -> interviews
+DoneDays = dict[tuple[date, date], int]
+
+
+def done_days(events: Sequence[InterviewEventRecord], zone: ZoneInfo) -> DoneDays:
+    """What one interview adds to the done-days rollup: each local day with a COMPLETED or
+    PARTIALLY_COMPLETED event, keyed with the previous such day (``NO_DAY`` for the first);
+    nothing for a simulated interview (it never counts in ``totalInterviews``)."""
+    if is_simulation(events):
+        return {}
+    days = sorted({local_day(e.occurred_at, zone) for e in events if e.status in DONE_STATUSES})
+    return {(day, before): 1 for day, before in zip(days, [NO_DAY, *days], strict=False)}
+
+
+def add_done_days(total: DoneDays, part: Mapping[tuple[date, date], int], sign: int = 1) -> None:
+    """Add ``sign`` x ``part`` into ``total`` in place."""
+    for key, n in part.items():
+        total[key] = total.get(key, 0) + sign * n
 
 
 def difference(after: Mapping[tuple[date, str, str], Counts], before: Contribution) -> Contribution:

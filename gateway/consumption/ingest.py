@@ -139,6 +139,7 @@ async def _recharge_interviews(
         by_interview[(event.org_id, event.interview_id)].append(event)
     changes: list[tuple[str, str, int]] = []
     deltas: dict[str, Contribution] = defaultdict(dict)
+    done: dict[str, charges.DoneDays] = defaultdict(dict)
     for (org_id, _interview), events in sorted(by_interview.items()):
         charged = charges.charges(events)
         for event in events:
@@ -150,8 +151,11 @@ async def _recharge_interviews(
             charges.contribution(old, zones[org_id]),
         )
         charges.add_into(deltas[org_id], diff)
+        charges.add_done_days(done[org_id], charges.done_days(events, zones[org_id]))
+        charges.add_done_days(done[org_id], charges.done_days(old, zones[org_id]), -1)
     await writes.set_interview_charges(conn, changes=changes)
     await writes.add_to_interview_rollups(conn, deltas=deltas)
+    await writes.add_to_done_days(conn, deltas=done)
     await _add_to_periods(
         conn,
         used={

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BindParameter,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -38,6 +39,7 @@ from gateway.storage.tables import (
     credit_purchases,
     interview_daily,
     interview_day_candidates,
+    interview_done_days,
     interview_events,
     interview_monthly,
     interview_periods,
@@ -200,34 +202,16 @@ def _inline(status: InterviewStatus) -> Any:
     return literal_column(f"'{status.value}'")
 
 
-async def interviews_completed_or_partial(
-    conn: AsyncConnection,
-    *,
-    org_id: str,
-    start: datetime,
-    end: datetime,
-    opening_id: str | None = None,
-) -> int:
-    """Distinct interviews with a COMPLETED or PARTIALLY_COMPLETED event in ``[start, end)``.
-
-    Simulated interviews never count. A distinct count over any range cannot be summed from
-    day buckets, so this one reads the events (an indexed range scan).
-    """
-    e = interview_events
-    sim = e.alias("sim")
-    stmt = select(func.count(func.distinct(e.c.interview_id))).where(
-        e.c.org_id == org_id,
-        e.c.occurred_at >= start,
-        e.c.occurred_at < end,
-        e.c.status.in_([_inline(status) for status in DONE_STATUSES]),
-        ~exists().where(
-            sim.c.org_id == e.c.org_id,
-            sim.c.interview_id == e.c.interview_id,
-            sim.c.status == _inline(InterviewStatus.SIMULATION),
-        ),
+async def interviews_done(conn: AsyncConnection, *, org_id: str, first: date, end: date) -> int:
+    """Distinct interviews with a COMPLETED or PARTIALLY_COMPLETED event on local days
+    ``[first, end)``, simulated ones never: from the done-days rollup, each interview on its
+    first done day in the range (its previous one is before ``first``)."""
+    if first >= end:
+        return 0
+    t = interview_done_days
+    stmt = select(func.coalesce(func.sum(t.c.interviews), 0)).where(
+        t.c.org_id == org_id, t.c.day >= first, t.c.day < end, t.c.prev_day < first
     )
-    if opening_id is not None:
-        stmt = stmt.where(e.c.opening_id == opening_id)
     return int((await conn.execute(stmt)).scalar_one())
 
 
@@ -288,12 +272,53 @@ async def candidate_counts(
     return {(row.day, row.opening_id): int(row.n) for row in (await conn.execute(stmt)).all()}
 
 
-async def credits_between(
-    conn: AsyncConnection, *, org_id: str, start: datetime, end: datetime
-) -> int:
-    """Charges of the raw events in ``[start, end)``: one indexed range scan, for a partial day."""
-    e = interview_events
-    stmt = select(func.coalesce(func.sum(e.c.charge_e4), 0)).where(
-        e.c.org_id == org_id, e.c.occurred_at >= start, e.c.occurred_at < end
+async def interviews_and_partial_day(
+    conn: AsyncConnection,
+    *,
+    org_id: str,
+    first: date,
+    whole_end: date,
+    since: datetime,
+    day_start: datetime,
+    end: datetime,
+) -> tuple[int, int]:
+    """A range of whole local days ``[first, whole_end)`` (``since``: the first one's
+    midnight) and a partial last day ``[day_start, end)`` (``day_start``: ``whole_end``'s
+    midnight; empty when ``end == day_start``), in one statement: the interviews not simulated
+    with a COMPLETED or PARTIALLY_COMPLETED event in the range, and the charges of the partial
+    day's events.
+
+    The whole days' interviews are :func:`interviews_done`'s; the partial day's are read from
+    its raw events (one indexed range scan), each done event's interview looked up by its id:
+    counted when it has no SIMULATION event and no done event in ``[since, day_start)``.
+    """
+    e, t = interview_events, interview_done_days
+    other = e.alias("other")
+    done = [_inline(status) for status in DONE_STATUSES]
+    counted = and_(
+        e.c.status.in_(done),
+        ~exists().where(
+            other.c.org_id == e.c.org_id,
+            other.c.interview_id == e.c.interview_id,
+            or_(
+                other.c.status == _inline(InterviewStatus.SIMULATION),
+                and_(
+                    other.c.status.in_(done),
+                    other.c.occurred_at >= since,
+                    other.c.occurred_at < day_start,
+                ),
+            ),
+        ),
     )
-    return int((await conn.execute(stmt)).scalar_one())
+    whole = (
+        select(func.coalesce(func.sum(t.c.interviews), 0))
+        .where(t.c.org_id == org_id, t.c.day >= first, t.c.day < whole_end, t.c.prev_day < first)
+        .scalar_subquery()
+    )
+    stmt = select(
+        whole,
+        func.count(func.distinct(case((counted, e.c.interview_id)))),
+        func.coalesce(func.sum(e.c.charge_e4), 0),
+    ).where(e.c.org_id == org_id, e.c.occurred_at >= day_start, e.c.occurred_at < end)
+    whole_days, partial, credits = (await conn.execute(stmt)).one()
+    return int(whole_days) + int(partial), int(credits)

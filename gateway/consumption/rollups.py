@@ -1,5 +1,6 @@
-"""Rebuilding an organization's interview rollups from its events (after a time-zone change),
-and its per-billing-period rollup (after its periods' boundaries move)."""
+"""Rebuilding an organization's interview rollups (daily, monthly, day candidates, done days)
+from its events (after a time-zone change), and its per-billing-period rollup (after its
+periods' boundaries move)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.consumption import queries, writes
-from gateway.consumption.charges import Contribution, add_into, contribution
+from gateway.consumption.charges import (
+    Contribution,
+    DoneDays,
+    add_done_days,
+    add_into,
+    contribution,
+    done_days,
+)
 from gateway.consumption.ledger import credits_by_period, period_bounds
 from gateway.consumption.records import InterviewEventRecord
 from gateway.core.calendar import local_day
@@ -24,15 +32,19 @@ async def rebuild_interview_rollups(conn: AsyncConnection, *, org_id: str, zone:
     await writes.delete_interview_rollups(conn, org_id=org_id)
     current: list[InterviewEventRecord] = []
     totals: Contribution = {}
+    done: DoneDays = {}
     candidates: set[tuple[date, str, str]] = set()
     async for event in writes.stream_interview_events(conn, org_id=org_id):
         if current and current[-1].interview_id != event.interview_id:
             add_into(totals, contribution(current, zone))
+            add_done_days(done, done_days(current, zone))
             current = []
         current.append(event)
         candidates.add((local_day(event.occurred_at, zone), event.opening_id, event.candidate_id))
     add_into(totals, contribution(current, zone))
+    add_done_days(done, done_days(current, zone))
     await writes.add_to_interview_rollups(conn, deltas={org_id: totals})
+    await writes.add_to_done_days(conn, deltas={org_id: done})
     await writes.add_day_candidates(
         conn,
         rows=[

@@ -37,11 +37,14 @@ from gateway.core.errors import DomainError, NotFound
 from gateway.core.memo import RequestMemo
 from gateway.core.periods import Period
 from gateway.orgs import queries as org_queries
+from gateway.orgs import service as org_service
 from gateway.orgs.records import OrgRecord
 from gateway.storage.db import Database
 from gateway.storage.versions import move_versions
 
 T = TypeVar("T")
+
+FORECAST_DAYS = timedelta(days=14)  # the forecast's rate: the use of the days before today
 
 OpeningLoad = Callable[[list[str]], Awaitable[Sequence[OpeningRecord | None]]]
 
@@ -51,6 +54,9 @@ class Ledger:
     period: rules.BillingPeriod  # the billing period containing the range's last day
     current: bool  # whether that period is the one running today
     today: date
+    # Credits used in the 14 local days before today, when ``current`` (the balance chain's
+    # days hold them: today's period is counted day by day from 31 days before today).
+    last_14_days_e4: int
 
 
 @dataclass(frozen=True)
@@ -107,9 +113,7 @@ class ConsumptionPage:
     async def total_interviews(self) -> int:
         """Interviews completed or partially completed in the period (simulations never)."""
         return await self._read(
-            consumption_queries.interviews_completed_or_partial,
-            start=self.span.start,
-            end=self.span.end,
+            consumption_queries.interviews_done, first=self.span.first_day, end=self.span.end_day
         )
 
     async def credits_used(self) -> int:
@@ -189,24 +193,23 @@ class ConsumptionPage:
         end = max(end, start)
         whole_end = end.date() if end > start else start.date()
 
-        async def read(
-            conn: AsyncConnection,
-        ) -> tuple[list[StatusTotals], int, int]:
+        async def read(conn: AsyncConnection) -> tuple[list[StatusTotals], tuple[int, int]]:
             status_rows = await consumption_queries.totals_by_status(
                 conn, org_id=self.org_id, first=start.date(), end=whole_end
             )
-            partial = 0
-            if end > local_midnight(whole_end, zone):
-                partial = await consumption_queries.credits_between(
-                    conn, org_id=self.org_id, start=local_midnight(whole_end, zone), end=end
-                )
-            interviews = await consumption_queries.interviews_completed_or_partial(
-                conn, org_id=self.org_id, start=start, end=end
+            counts = await consumption_queries.interviews_and_partial_day(
+                conn,
+                org_id=self.org_id,
+                first=start.date(),
+                whole_end=whole_end,
+                since=start,
+                day_start=min(local_midnight(whole_end, zone), end),
+                end=end,
             )
-            return status_rows, partial, interviews
+            return status_rows, counts
 
-        # One connection for the three statements, retried whole when a replica fails.
-        status_rows, partial, interviews = await self.db.run(read)
+        # One connection for the two statements, retried whole when a replica fails.
+        status_rows, (interviews, partial) = await self.db.run(read)
         previous = sum(row.credits_e4 for row in status_rows) + partial
         current = await self.credits_used()
         return YearComparison(start, end, interviews, previous, percent_change(current, previous))
@@ -221,7 +224,7 @@ class ConsumptionPage:
         target = self.span.last_day
         lo, hi = standing.window(target, today)
         plans, inputs = await asyncio.gather(
-            self._read(org_queries.plan_history),
+            org_service.plan_history(self.db, self.org_id, self.memo),
             self._read(
                 consumption_queries.ledger_inputs,
                 lo=lo,
@@ -235,22 +238,24 @@ class ConsumptionPage:
         )
         if period is None:  # the range ends before the organization became active
             period = rules.BillingPeriod(self.span.first_day, self.span.end_day, 0, 0, 0, 0, None)
-        return Ledger(period, period.start <= today < period.end, today)
+        current = period.start <= today < period.end
+        recent = 0
+        if current:
+            assert lo <= today - FORECAST_DAYS and today <= hi
+            recent = sum(
+                int(row.used_e4)
+                for row in inputs
+                if row.day is not None and today - FORECAST_DAYS <= row.day < today
+            )
+        return Ledger(period, current, today, recent)
 
     async def forecast(self) -> rules.Forecast:
         """The current period at the last 14 days' rate; a past period's actual figures."""
         books = await self.ledger()
         if not books.current:
             return rules.past_forecast(books.period)
-        recent = await self._read(
-            consumption_queries.totals_by_day,
-            first=books.today - timedelta(days=14),
-            end=books.today,
-        )
         return rules.forecast(
-            period=books.period,
-            today=books.today,
-            last_14_days_e4=sum(r.credits_e4 for r in recent),
+            period=books.period, today=books.today, last_14_days_e4=books.last_14_days_e4
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.consumption.charges import Contribution, Counts
+from gateway.consumption.charges import Contribution, Counts, DoneDays
 from gateway.consumption.records import InterviewEventRecord, PurchaseRecord
 from gateway.storage.db import insert_for, insert_new, upsert_add
 from gateway.storage.keyed import rows_by_org_keys
@@ -19,6 +19,7 @@ from gateway.storage.tables import (
     credit_purchases,
     interview_daily,
     interview_day_candidates,
+    interview_done_days,
     interview_events,
     interview_monthly,
     interview_periods,
@@ -142,6 +143,19 @@ async def add_to_interview_rollups(
     )
 
 
+async def add_to_done_days(conn: AsyncConnection, *, deltas: Mapping[str, DoneDays]) -> None:
+    """Add ``(day, prev_day) -> interviews`` deltas to the done-days rollup (zeros left out)."""
+    rows = [
+        {"org_id": org_id, "day": day, "prev_day": before, "interviews": n}
+        for org_id, by_key in sorted(deltas.items())
+        for (day, before), n in sorted(by_key.items())
+        if n
+    ]
+    await upsert_add(
+        conn, interview_done_days, rows, key=("org_id", "day", "prev_day"), add=("interviews",)
+    )
+
+
 async def add_day_candidates(conn: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -153,7 +167,8 @@ async def add_day_candidates(conn: AsyncConnection, *, rows: Sequence[dict[str, 
 
 
 async def delete_interview_rollups(conn: AsyncConnection, *, org_id: str) -> None:
-    for table in (interview_daily, interview_monthly, interview_day_candidates):
+    tables = (interview_daily, interview_monthly, interview_day_candidates, interview_done_days)
+    for table in tables:
         await conn.execute(table.delete().where(table.c.org_id == org_id))
     await delete_period_rollups(conn, org_id=org_id)
 

@@ -16,5 +16,7 @@ class RequestMemo:
     async def get(self, key: Any, make: Callable[[], Awaitable[T]]) -> T:
         if key not in self._tasks:
             self._tasks[key] = asyncio.ensure_future(make())
-        result: T = await self._tasks[key]
+        # Shielded: a reader cancelled (a sibling field's error, a plan falling back to the
+        # general executor) leaves the shared read running for the others.
+        result: T = await asyncio.shield(self._tasks[key])
         return result

@@ -19,6 +19,7 @@ from gateway.storage.tables import (
     ai_calls,
     interview_daily,
     interview_day_candidates,
+    interview_done_days,
     interview_events,
     interview_monthly,
     interview_periods,
@@ -142,6 +143,14 @@ ROLLUPS = [
         ("used_e4", "purchased_e4"),
         "period_start",
         True,
+    ),
+    Rollup(
+        "interview_done_days",
+        interview_done_days,
+        ("org_id", "day", "prev_day"),
+        ("interviews",),
+        "day",
+        False,
     ),
     Rollup(
         "interview_day_candidates",

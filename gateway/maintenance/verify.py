@@ -2,12 +2,12 @@
 
 ``verify`` recounts in memory every rollup row of the organization and compares it with the
 stored one: AI rollups daily and monthly by reason, member and model, interview rollups daily
-and monthly, the day candidates, and the charge of each interview event. The AI rollups are
-summed here call by call, each on its local day from ``zoneinfo`` (not with ingest's
-:mod:`gateway.usage.sums`, whose mistakes a recount through it would repeat); the interview
-rules (:func:`gateway.consumption.charges.contribution` and ``charges``) are shared with
-ingest. A stored row whose sums are all zero counts as no row. Everything is read in one
-snapshot.
+and monthly, the done days, the day candidates, and the charge of each interview event. The AI
+rollups are summed here call by call, each on its local day from ``zoneinfo`` (not with
+ingest's :mod:`gateway.usage.sums`, whose mistakes a recount through it would repeat); the
+interview rules (:func:`gateway.consumption.charges.contribution`, ``done_days`` and
+``charges``) are shared with ingest. A stored row whose sums are all zero counts as no row.
+Everything is read in one snapshot.
 
 ``rebuild`` recounts the rollups from the events in one transaction (with the existing
 ``rebuild_*`` functions of :mod:`gateway.rollups`) and sets wrong event charges right.
@@ -29,7 +29,7 @@ from gateway.catalog import queries as catalog_queries
 from gateway.clock import system_clock
 from gateway.consumption import queries as consumption_queries
 from gateway.consumption import writes as interview_writes
-from gateway.consumption.charges import charges, contribution
+from gateway.consumption.charges import charges, contribution, done_days
 from gateway.consumption.records import InterviewEventRecord
 from gateway.consumption.rollups import period_rows, rebuild_interview_rollups
 from gateway.core.calendar import add_months, local_midnight, month_start
@@ -185,6 +185,7 @@ async def _recount_interviews(
     stream = verify_queries.stream_interview_events(conn, org_id=org_id, start=start, end=end)
     daily, monthly = counts["interview_daily"], counts["interview_monthly"]
     candidates = counts["interview_day_candidates"]
+    done = counts["interview_done_days"]
     wrong: dict[Key, tuple[int, int]] = {}
     current: list[InterviewEventRecord] = []
 
@@ -192,6 +193,8 @@ async def _recount_interviews(
         for (day, opening, status), counts in contribution(current, zone).items():
             _add(daily, (org_id, day, opening, status), counts.as_tuple())
             _add(monthly, (org_id, month_start(day), opening, status), counts.as_tuple())
+        for (day, before), n in done_days(current, zone).items():
+            _add(done, (org_id, day, before), (n,))
         right = charges(current)
         for event in current:
             if event.charge_e4 != right[event.event_id]:

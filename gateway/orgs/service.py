@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.audit import changes as audit
 from gateway.audit.records import SERVICE_ACTOR, Actor, actor_of
 from gateway.core.errors import InvalidInput, NotFound, Problem
+from gateway.core.memo import RequestMemo
 from gateway.orgs import api_key_queries, embed_queries, member_queries
 from gateway.orgs import queries as org_queries
 from gateway.orgs.credentials import (
@@ -25,6 +26,7 @@ from gateway.orgs.credentials import (
 )
 from gateway.orgs.grants import MAX_EMBED_DOCUMENTS, beyond, embed_permissions, embed_ttl_problem
 from gateway.orgs.inputs import ApiKeyIn, MemberIn
+from gateway.orgs.plans import plan_on
 from gateway.orgs.records import (
     ApiKeyRecord,
     EmbedTokenRecord,
@@ -298,8 +300,21 @@ async def organization(db: Database, org_id: str) -> OrgRecord | None:
     return await db.run(org_queries.get_org, org_id=org_id)
 
 
-async def plan_in_force(db: Database, org_id: str, on: date) -> PlanRecord | None:
-    return await db.run(org_queries.plan_in_force, org_id=org_id, on=on)
+async def plan_in_force(
+    db: Database, org_id: str, on: date, memo: RequestMemo | None = None
+) -> PlanRecord | None:
+    """The plan in force on local day ``on``; from the request's plan history when a memo is
+    given (one statement for every reader of the request)."""
+    if memo is None:
+        return await db.run(org_queries.plan_in_force, org_id=org_id, on=on)
+    return plan_on(await plan_history(db, org_id, memo), on)
+
+
+async def plan_history(db: Database, org_id: str, memo: RequestMemo) -> list[PlanRecord]:
+    """The organization's plan versions by ``effective_from``, read once per request."""
+    return await memo.get(
+        ("plan_history", org_id), lambda: db.run(org_queries.plan_history, org_id=org_id)
+    )
 
 
 async def members_by_ids(db: Database, org_id: str, ids: Iterable[str]) -> list[MemberRecord]:

@@ -389,3 +389,4 @@ from gateway.storage.alert_models import (  # noqa: E402, F401
 )
 from gateway.storage.audit_models import AuditEvent  # noqa: E402, F401
 from gateway.storage.bulk_models import BulkExport  # noqa: E402, F401
+from gateway.storage.interview_models import InterviewDoneDay  # noqa: E402, F401

@@ -6,7 +6,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from gateway.storage import alert_models, audit_models, bulk_models, models
+from gateway.storage import alert_models, audit_models, bulk_models, interview_models, models
 
 
 def _t(model: type[object]) -> Table:
@@ -38,6 +38,7 @@ interview_monthly = _t(models.InterviewMonthly)
 interview_day_candidates = _t(models.InterviewDayCandidate)
 data_versions = _t(models.DataVersion)
 interview_periods = _t(models.InterviewPeriod)
+interview_done_days = _t(interview_models.InterviewDoneDay)
 alert_rules = _t(alert_models.AlertRule)
 alert_states = _t(alert_models.AlertState)
 alerts = _t(alert_models.Alert)

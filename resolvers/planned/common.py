@@ -78,7 +78,7 @@ async def span_of(request: Request, org: OrgRecord, period: dict[str, Any]) -> P
     preset = period.get("preset")
     anchor = 1
     if preset is not None and preset.follows_billing:
-        plan = await org_service.plan_in_force(context.db, org.id, today)
+        plan = await org_service.plan_in_force(context.db, org.id, today, context.memo)
         anchor = plan.billing_anchor_day if plan is not None else 1
     try:
         return resolve_period(

@@ -48,7 +48,7 @@ async def _plan(org: OrgRecord, _args: Args, request: Request) -> PlanRecord | N
     require(request, Permission.CONSUMPTION_VIEW)
     context = request.context
     today = local_day(context.clock(), ZoneInfo(org.time_zone))
-    return await org_service.plan_in_force(context.db, org.id, today)
+    return await org_service.plan_in_force(context.db, org.id, today, context.memo)
 
 
 async def _consumption(org: OrgRecord, args: Args, request: Request) -> ConsumptionPage:

@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 
 from gateway.consumption.charges import (
     COMPLETED_WORTH_E4,
+    NO_DAY,
     Contribution,
     Counts,
     add_into,
     charges,
     contribution,
     difference,
+    done_days,
     fraction_e2,
     worth_e4,
 )
@@ -293,3 +295,23 @@ def test_replaying_an_interview_updates_rollups_by_the_difference(
         first = next(e for e in events if e.status.value == status)
         if counts.firsts:
             assert day == first.occurred_at.astimezone(PARIS).date()
+
+
+def test_done_days_key_each_done_day_with_the_previous_one() -> None:
+    day = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    events = [
+        _event(1, day, S.INVITED),
+        _event(2, day + timedelta(hours=1), S.PARTIALLY_COMPLETED, 40),
+        _event(3, day + timedelta(hours=2), S.COMPLETED),  # the same day: one entry
+        _event(4, day + timedelta(days=1), S.STARTED),  # not done
+        _event(5, day + timedelta(days=3), S.COMPLETED),
+    ]
+    assert done_days(events, PARIS) == {
+        (date(2026, 3, 2), NO_DAY): 1,
+        (date(2026, 3, 5), date(2026, 3, 2)): 1,
+    }
+    # 23:30 UTC on the 2nd is the 3rd in Paris.
+    late = [_event(1, datetime(2026, 3, 2, 23, 30, tzinfo=UTC), S.COMPLETED)]
+    assert done_days(late, PARIS) == {(date(2026, 3, 3), NO_DAY): 1}
+    assert done_days([*events, _event(9, day, S.SIMULATION)], PARIS) == {}
+    assert done_days(events[:1], PARIS) == {}

@@ -139,7 +139,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
         raise RuntimeError("database password is hunter2")
 
     # A statement behind a field (the organization itself comes with the credential).
-    monkeypatch.setattr("gateway.orgs.queries.plan_in_force", broken)
+    monkeypatch.setattr("gateway.orgs.queries.plan_history", broken)
     response = await client.post(
         "/graphql",
         json={"query": "{ organization { plan { rollover } } }"},
