@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.orgs.queries import ORG_COLUMNS, org_beside
 from gateway.orgs.records import MemberRecord, OrgRecord
 from gateway.storage.db import upsert_replace
+from gateway.storage.prepared import fetch_all
 from gateway.storage.records import record, records
 from gateway.storage.tables import members, organizations, role_permissions
 from gateway.storage.versions import DataVersions, version_columns, versions_of
@@ -43,7 +44,7 @@ async def get_member_with_permissions(
 ) -> MemberCredential | None:
     """The member, the permissions of its role, the organization and its data versions, in one
     statement."""
-    rows = (await conn.execute(_MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})).all()
+    rows = await fetch_all(conn, _MEMBER_WITH_PERMISSIONS, {"org_id": org_id, "id": member_id})
     if not rows:
         return None
     permissions = frozenset(row.permission for row in rows if row.permission)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.catalog.records import ModelRecord
 from gateway.orgs.records import MemberRecord
 from gateway.storage.columns import CodePointOrder
+from gateway.storage.prepared import fetch_all
 from gateway.storage.records import record, recorder, records
 from gateway.storage.spans import rollup_sums, span_params
 from gateway.storage.tables import (
@@ -66,7 +67,7 @@ async def _totals(
             cost_micros=int(row.cost_micros),
             tokens=int(row.tokens),
         )
-        for row in (await conn.execute(stmt, params)).all()
+        for row in await fetch_all(conn, stmt, params)
         if row.calls
     ]
 
@@ -153,9 +154,10 @@ async def top_members(
     if first >= end:
         return TopMembers([], 0, 0)
     params = {**span_params(org_id=org_id, first=first, end=end), "limit": limit}
-    result = await conn.execute(_top_members_statement(), params)
-    to_member = recorder(MemberRecord, result.keys())
-    rows = result.all()
+    rows = await fetch_all(conn, _top_members_statement(), params)
+    if not rows:
+        return TopMembers([], 0, 0)
+    to_member = recorder(MemberRecord, rows[0]._fields)
     out = [
         (
             Totals(
@@ -169,8 +171,6 @@ async def top_members(
         )
         for row in rows
     ]
-    if not rows:
-        return TopMembers([], 0, 0)
     return TopMembers(out, int(rows[0].row_count), int(rows[0].all_credits_e4))
 
 
@@ -288,15 +288,17 @@ async def activity_page_with_people(
     stmt, params = _keyset(
         _PEOPLE_FIRST, _PEOPLE_AFTER, before, org_id=org_id, start=start, end=end, limit=limit
     )
-    result = await conn.execute(stmt, params)
-    keys = list(result.keys())
+    rows = await fetch_all(conn, stmt, params)
+    if not rows:
+        return ActivityRows([], [], [])
+    keys = list(rows[0]._fields)
     to_call = recorder(CallRecord, keys)
     member_at = [keys.index(f"member_{f}") for f in MEMBER_FIELDS]
     model_at = [keys.index(f"model_{f}") for f in MODEL_FIELDS]
     calls: list[CallRecord] = []
     people: dict[str, MemberRecord] = {}
     models: dict[str, ModelRecord] = {}
-    for row in result.all():
+    for row in rows:
         call = to_call(row)
         calls.append(call)
         if row[member_at[1]] is not None and call.member_id not in people:
