@@ -158,8 +158,10 @@ async def test_migration_0009_back_fills_what_ingest_keeps(
     )
     await ingest(client, [{**event, "orgId": "east"} for event in EVENTS])
     t = interview_done_days
-    query = select(t.c.org_id, t.c.day, t.c.prev_day, t.c.interviews).order_by(
-        t.c.org_id, t.c.day, t.c.prev_day
+    query = (
+        select(t.c.org_id, t.c.day, t.c.prev_day, t.c.interviews)
+        .where(t.c.org_id.in_(["acme", "east"]))
+        .order_by(t.c.org_id, t.c.day, t.c.prev_day)
     )
     async with db.read() as conn:
         kept = [tuple(row) for row in await conn.execute(query)]
