@@ -28,19 +28,11 @@ from gateway.consumption.inputs import CreditPurchaseIn, InterviewEventIn, Openi
 from gateway.orgs import service as org_service
 from gateway.orgs.inputs import MemberIn, OrganizationIn
 from gateway.storage.db import Database
+from tests.maintenance.partition_support import pg_problem
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TIGHT = "tight"
 EVENTS, OPENINGS = 3_000, 8  # the bench's dataset at this size: bench_consumption_3000_8
-
-
-async def _pg_problem() -> str | None:
-    try:
-        conn = await asyncio.wait_for(asyncpg.connect(ADMIN), timeout=3)
-    except Exception as exc:
-        return f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}: {exc})"
-    await conn.close()
-    return None
 
 
 def _org(plan: dict[str, Any]) -> OrganizationIn:
@@ -110,7 +102,7 @@ async def _add_tight(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def url() -> Any:
-    problem = asyncio.run(_pg_problem())
+    problem = asyncio.run(pg_problem())
     if problem:
         pytest.skip(problem)
     name = f"bench_consumption_{EVENTS}_{OPENINGS}"
