@@ -96,14 +96,15 @@ async def move_model_calls(
     moved: dict[str, dict[tuple[Any, ...], RollupSums]] = {name: {} for name in _BY_MODEL}
     for org_id in org_ids:
         async for chunk in writes.stream_ai_calls(conn, org_id=org_id, model_id=before.id):
-            for model, sign in ((before, -1), (after, 1)):
-                facts = [CallFacts.of(call, model) for call in chunk]
-                for key, sums in call_deltas(facts, zones).items():
-                    org, day, month, mode, _reason, _member, provider, tier = key
-                    for name, bucket in zip(_BY_MODEL, (day, month), strict=True):
-                        row_key = (org, bucket, mode, provider, tier)
+            # Bucketed once: the same sums leave the old key and join the new one.
+            facts = [CallFacts.of(call, before) for call in chunk]
+            for key, sums in call_deltas(facts, zones).items():
+                org, day, month, mode = key[:4]
+                for name, bucket in zip(_BY_MODEL, (day, month), strict=True):
+                    for model, change in ((before, -sums), (after, sums)):
+                        row_key = (org, bucket, mode, model.provider.value, model.tier)
                         target = moved[name].setdefault(row_key, RollupSums())
-                        target += sums if sign > 0 else -sums
+                        target += change
     await writes.add_to_ai_rollups(
         conn,
         rollups={
